@@ -210,3 +210,6 @@ func flush(ctx context.Context, tx *db.Tx, entries []*Entry) error {
 	}
 	return nil
 }
+
+// ErrBadCursor is returned for a cursor this package did not make.
+var ErrBadCursor = problemBadCursor()

@@ -1,0 +1,9 @@
+package httpapi
+
+// routes lists the whole /api/v1 surface, one registration function per
+// area.
+func (a *API) routes() {
+	a.authRoutes()
+	a.apiKeyRoutes()
+	a.auditRoutes()
+}

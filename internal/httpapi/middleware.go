@@ -19,6 +19,17 @@ import (
 
 type requestIDKey struct{}
 
+type routeKey struct{}
+
+// SetRoute records the matched route pattern of an inner mux for the
+// metrics and access log of the outermost layer (r.Pattern is set on a
+// copy of the request by then).
+func SetRoute(r *http.Request) {
+	if holder, ok := r.Context().Value(routeKey{}).(*string); ok && r.Pattern != "" {
+		*holder = r.Pattern
+	}
+}
+
 // RequestID returns the id of the request in ctx.
 func RequestID(ctx context.Context) string {
 	v, _ := ctx.Value(requestIDKey{}).(string)
@@ -100,7 +111,8 @@ func Observe(h http.Handler, log *slog.Logger, m *Metrics, tls bool) http.Handle
 		if rid == "" || len(rid) > 64 {
 			rid = newRequestID()
 		}
-		ctx := context.WithValue(r.Context(), requestIDKey{}, rid)
+		route := ""
+		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey{}, rid), routeKey{}, &route)
 		r = r.WithContext(ctx)
 		hdr := w.Header()
 		hdr.Set("X-Request-Id", rid)
@@ -120,7 +132,9 @@ func Observe(h http.Handler, log *slog.Logger, m *Metrics, tls bool) http.Handle
 					writeProblem(sw, r, fmt.Errorf("panic: %v", rec), log)
 				}
 			}
-			route := r.Pattern
+			if route == "" {
+				route = r.Pattern
+			}
 			if route == "" {
 				route = "unmatched"
 			}

@@ -61,7 +61,10 @@ func New(d Deps) *API {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound(), d.Log)
 	})
-	var h http.Handler = mux
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		SetRoute(r)
+	})
 	h = a.idempotency(h)
 	h = Authenticator(d.Identity, d.TrustProxy, d.Log)(h)
 	h = http.NewCrossOriginProtection().Handler(h)

@@ -1,0 +1,76 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"gbmall/internal/audit"
+	"gbmall/internal/identity"
+	"gbmall/internal/platform/clock"
+	"gbmall/internal/platform/db"
+	"gbmall/internal/platform/fieldcrypt"
+	"gbmall/internal/platform/jobs"
+)
+
+// Platform is an opened gbmall: database, clock, keys and services. Every
+// subcommand that touches data builds one.
+type Platform struct {
+	DB        *db.DB
+	Clock     clock.Clock
+	Keys      *fieldcrypt.Keyring
+	Trail     *audit.Trail
+	Identity  *identity.Service
+	Scheduler *jobs.Scheduler
+	Log       *slog.Logger
+	DataDir   string
+}
+
+// Open opens the database (migrating it when migrate is set) and builds the
+// services.
+func Open(ctx context.Context, c Common, getenv func(string) string, log *slog.Logger, migrate bool, idcfg identity.Config) (*Platform, error) {
+	clk, err := clock.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", c.DataDir, err)
+	}
+	keys, err := fieldcrypt.Load(c.DataDir, getenv)
+	if err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, db.Options{URL: c.Database, DataDir: c.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		applied, err := d.Migrate(ctx)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		if len(applied) > 0 {
+			log.Info("migrated", "applied", applied, "dialect", string(d.Dialect()))
+		}
+	} else if pending, err := d.Pending(ctx); err == nil && len(pending) > 0 {
+		d.Close()
+		return nil, fmt.Errorf("the database needs migrating first (%d pending: run gbmall migrate)", len(pending))
+	}
+	trail := audit.New(clk)
+	p := &Platform{DB: d, Clock: clk, Keys: keys, Trail: trail, Log: log, DataDir: c.DataDir}
+	p.Identity = identity.NewService(d, clk, keys, trail, idcfg)
+	p.Scheduler = jobs.NewScheduler(d, clk, log, jobs.DefaultOwner())
+	p.registerJobs()
+	return p, nil
+}
+
+// registerJobs lists every periodic job; later capabilities add theirs here.
+func (p *Platform) registerJobs() {
+	p.Scheduler.Register(jobs.Periodic{Name: "identity.expire-sessions", Every: 5 * time.Minute, DailyAt: -1, Run: p.Identity.ExpireSessions})
+}
+
+// Close releases the database.
+func (p *Platform) Close() error { return p.DB.Close() }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"gbmall/internal/audit"
 	"gbmall/internal/identity"
-	"gbmall/internal/platform/db"
+	"gbmall/internal/org"
+	"gbmall/internal/org/cnid"
 )
 
 // DemoPassword is the password of every demo account (api-contract.md).
@@ -41,6 +43,7 @@ func (d *DemoInfo) Print(w io.Writer, url string) {
 func LoadDemo(ctx context.Context, p *Platform) (*DemoInfo, error) {
 	ctx = audit.WithActor(ctx, audit.Actor{AccountID: "demo-loader", Role: "system", SourceIP: "local"})
 	info := &DemoInfo{}
+	var reviewerID string
 	for _, c := range []struct{ login, name string }{
 		{"consumer1@demo.gbmall.test", "张小明"}, {"consumer2@demo.gbmall.test", "李小红"},
 	} {
@@ -48,23 +51,6 @@ func LoadDemo(ctx context.Context, p *Platform) (*DemoInfo, error) {
 			return nil, err
 		}
 		info.Accounts = append(info.Accounts, DemoAccount{Login: c.login, Role: "consumer"})
-	}
-	for _, o := range []struct {
-		login, name string
-		kind        identity.Kind
-		org         string
-	}{
-		{"seller1@demo.gbmall.test", "王店长", identity.KindSeller, "演示旗舰店 Demo Flagship Store"},
-		{"carrier1@demo.gbmall.test", "赵调度", identity.KindCarrier, "演示速运 Demo Express"},
-	} {
-		accountID, _, err := p.Identity.EnsureAccount(ctx, o.login, DemoPassword, o.name)
-		if err != nil {
-			return nil, err
-		}
-		if err := ensureOwnedOrg(ctx, p, accountID, o.kind, o.org); err != nil {
-			return nil, err
-		}
-		info.Accounts = append(info.Accounts, DemoAccount{Login: o.login, Role: string(o.kind) + " owner"})
 	}
 	for _, s := range []struct {
 		login, name string
@@ -86,24 +72,98 @@ func LoadDemo(ctx context.Context, p *Platform) (*DemoInfo, error) {
 			roles += string(r)
 		}
 		info.Accounts = append(info.Accounts, DemoAccount{Login: s.login, Role: "platform " + roles, TOTPSecret: op.TOTPSecret})
+		if s.login == "operator@demo.gbmall.test" {
+			reviewerID = op.AccountID
+		}
+	}
+	for _, o := range []struct {
+		login, name string
+		kind        identity.Kind
+	}{
+		{"seller1@demo.gbmall.test", "王店长", identity.KindSeller},
+		{"carrier1@demo.gbmall.test", "赵调度", identity.KindCarrier},
+	} {
+		accountID, _, err := p.Identity.EnsureAccount(ctx, o.login, DemoPassword, o.name)
+		if err != nil {
+			return nil, err
+		}
+		if err := ensureOwnedOrg(ctx, p, accountID, reviewerID, o.kind); err != nil {
+			return nil, fmt.Errorf("demo %s: %w", o.kind, err)
+		}
+		info.Accounts = append(info.Accounts, DemoAccount{Login: o.login, Role: string(o.kind) + " owner"})
 	}
 	return info, nil
 }
 
-func ensureOwnedOrg(ctx context.Context, p *Platform, accountID string, kind identity.Kind, name string) error {
-	return p.DB.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id
-			WHERE m.account_id = $1 AND o.kind = $2`, accountID, string(kind)).Scan(&n); err != nil {
+// demoOrg is an organisation the demo onboards through the real workflow.
+type demoOrg struct {
+	kind           identity.Kind
+	name, uscc16   string
+	repName, repID string
+	address, scope string
+	quals          []org.QualificationInput
+}
+
+func demoOrgs(today time.Time) map[identity.Kind]demoOrg {
+	from := today.AddDate(-2, 0, 0).Format(time.DateOnly)
+	until := today.AddDate(3, 0, 0).Format(time.DateOnly)
+	rep := func(first17 string) string {
+		c, _ := cnid.ResidentIDCheckChar(first17)
+		return first17 + string(c)
+	}
+	return map[identity.Kind]demoOrg{
+		identity.KindSeller: {kind: identity.KindSeller, name: "演示旗舰店 Demo Flagship Store", uscc16: "9111010856789012",
+			repName: "王建国", repID: rep("11010519800101123"), address: "北京市海淀区中关村大街 1 号", scope: "日用百货、服装鞋帽、预包装食品销售",
+			quals: []org.QualificationInput{
+				{Type: "business_license", Number: "110108000123456", Issuer: "北京市海淀区市场监督管理局", ValidFrom: from, ValidUntil: until},
+				{Type: "food_business_license", Number: "JY11108000123456", Issuer: "北京市海淀区市场监督管理局", ValidFrom: from, ValidUntil: until},
+			}},
+		identity.KindCarrier: {kind: identity.KindCarrier, name: "演示速运 Demo Express", uscc16: "9131011567890123",
+			repName: "赵志强", repID: rep("31011519850505321"), address: "上海市浦东新区张江路 100 号", scope: "国内快递（邮政企业专营业务除外）",
+			quals: []org.QualificationInput{
+				{Type: "business_license", Number: "310115000654321", Issuer: "上海市浦东新区市场监督管理局", ValidFrom: from, ValidUntil: until},
+				{Type: "express_business_license", Number: "沪快 2024-0099", Issuer: "上海市邮政管理局", ValidFrom: from, ValidUntil: until},
+			}},
+	}
+}
+
+// ensureOwnedOrg onboards the demo organisation of kind through the real
+// workflow — create, add licences, submit as the owner, approve as the
+// demo reviewer — unless the owner already has one.
+func ensureOwnedOrg(ctx context.Context, p *Platform, accountID, reviewerID string, kind identity.Kind) error {
+	owner, err := p.Identity.PrincipalFor(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if owner.HasKind(kind) {
+		return nil
+	}
+	d := demoOrgs(p.Clock.Now())[kind]
+	octx := identity.WithPrincipal(audit.WithActor(ctx, audit.Actor{AccountID: accountID, Role: "owner", SourceIP: "local"}), owner)
+	o, err := p.Orgs.Create(octx, org.Registration{Kind: kind, Name: d.name, USCC: cnid.MakeUSCC(d.uscc16),
+		LegalRepresentative: org.Person{Name: d.repName, IDNumber: d.repID},
+		Contact:             org.Contact{Name: d.repName, Mobile: "13800138000", Email: "contact@demo.gbmall.test"},
+		Address:             d.address, BusinessScope: d.scope})
+	if err != nil {
+		return err
+	}
+	if owner, err = p.Identity.PrincipalFor(ctx, accountID); err != nil {
+		return err
+	}
+	octx = identity.WithPrincipal(octx, owner)
+	for _, q := range d.quals {
+		if _, err := p.Orgs.AddQualification(octx, o.ID, q); err != nil {
 			return err
 		}
-		if n > 0 {
-			return nil
-		}
-		orgID, err := p.Identity.CreateOrganizationTx(ctx, tx, kind, name, "approved")
-		if err != nil {
-			return err
-		}
-		return p.Identity.GrantRoleTx(ctx, tx, orgID, accountID, identity.RoleOwner, "")
-	})
+	}
+	if _, err := p.Orgs.Submit(octx, o.ID); err != nil {
+		return err
+	}
+	rev, err := p.Identity.PrincipalFor(ctx, reviewerID)
+	if err != nil {
+		return err
+	}
+	rctx := identity.WithPrincipal(audit.WithActor(ctx, audit.Actor{AccountID: reviewerID, Role: "reviewer", SourceIP: "local"}), rev)
+	_, err = p.Orgs.Decide(rctx, o.ID, "approve", "")
+	return err
 }

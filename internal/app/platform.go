@@ -9,6 +9,7 @@ import (
 
 	"gbmall/internal/audit"
 	"gbmall/internal/identity"
+	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/fieldcrypt"
@@ -23,6 +24,7 @@ type Platform struct {
 	Keys      *fieldcrypt.Keyring
 	Trail     *audit.Trail
 	Identity  *identity.Service
+	Orgs      *org.Service
 	Scheduler *jobs.Scheduler
 	Log       *slog.Logger
 	DataDir   string
@@ -62,6 +64,7 @@ func Open(ctx context.Context, c Common, getenv func(string) string, log *slog.L
 	trail := audit.New(clk)
 	p := &Platform{DB: d, Clock: clk, Keys: keys, Trail: trail, Log: log, DataDir: c.DataDir}
 	p.Identity = identity.NewService(d, clk, keys, trail, idcfg)
+	p.Orgs = org.NewService(d, clk, keys, trail, p.Identity, nil)
 	p.Scheduler = jobs.NewScheduler(d, clk, log, jobs.DefaultOwner())
 	p.registerJobs()
 	return p, nil
@@ -70,6 +73,8 @@ func Open(ctx context.Context, c Common, getenv func(string) string, log *slog.L
 // registerJobs lists every periodic job; later capabilities add theirs here.
 func (p *Platform) registerJobs() {
 	p.Scheduler.Register(jobs.Periodic{Name: "identity.expire-sessions", Every: 5 * time.Minute, DailyAt: -1, Run: p.Identity.ExpireSessions})
+	// R-5.1-2, R-6.1-1, R-5.4-4: expiry warnings, re-verification, cessation — daily at 01:00 Beijing time.
+	p.Scheduler.Register(jobs.Periodic{Name: "org.daily-check", DailyAt: 1, Run: p.Orgs.DailyCheck})
 }
 
 // Close releases the database.

@@ -100,7 +100,7 @@ func cmdServe(ctx context.Context, env Env, args []string) error {
 func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	metrics := httpapi.NewMetrics()
 	secure := c.TLSCert != "" || len(c.PublicURL) > 8 && c.PublicURL[:8] == "https://"
-	api := httpapi.New(httpapi.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Trail: p.Trail, Log: p.Log,
+	api := httpapi.New(httpapi.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Orgs: p.Orgs, Trail: p.Trail, Log: p.Log,
 		Version: Version, RateLimits: c.RateLimits == "on", TrustProxy: c.TrustProxy, SecureCookies: secure})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
 	"gbmall/internal/identity/credential"
+	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/db/dbtest"
@@ -28,6 +29,7 @@ type bundle struct {
 	db    *db.DB
 	clock *clock.Fake
 	ids   *identity.Service
+	orgs  *org.Service
 	srv   *httptest.Server
 }
 
@@ -43,10 +45,11 @@ func setup(t *testing.T, d *db.DB) *bundle {
 	trail := audit.New(clk)
 	ids := identity.NewService(d, clk, keys, trail, cfg)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Trail: trail, Log: log, Version: "test", RateLimits: false})
+	orgs := org.NewService(d, clk, keys, trail, ids, nil)
+	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Trail: trail, Log: log, Version: "test", RateLimits: false})
 	srv := httptest.NewServer(httpapi.Observe(api.Handler(), log, nil, false))
 	t.Cleanup(srv.Close)
-	return &bundle{t: t, db: d, clock: clk, ids: ids, srv: srv}
+	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, srv: srv}
 }
 
 type resp struct {

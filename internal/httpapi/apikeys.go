@@ -70,4 +70,3 @@ func (a *API) apiKeyRoutes() {
 			return &emptyOutput{Status: http.StatusNoContent}, nil
 		})
 }
-

@@ -33,10 +33,10 @@ type FieldProblem struct {
 	Message string `json:"message"`
 }
 
-func (p *Problem) Error() string                  { return p.Title + ": " + p.Detail }
-func (p *Problem) GetStatus() int                 { return p.Status }
-func (p *Problem) ContentType(string) string      { return "application/problem+json" }
-func (p *Problem) MarshalJSON() ([]byte, error)   { return json.Marshal(p.asMap()) }
+func (p *Problem) Error() string                       { return p.Title + ": " + p.Detail }
+func (p *Problem) GetStatus() int                      { return p.Status }
+func (p *Problem) ContentType(string) string           { return "application/problem+json" }
+func (p *Problem) MarshalJSON() ([]byte, error)        { return json.Marshal(p.asMap()) }
 func (p *Problem) Schema(r huma.Registry) *huma.Schema { return problemSchema }
 
 var problemSchema = &huma.Schema{

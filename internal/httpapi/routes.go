@@ -6,4 +6,7 @@ func (a *API) routes() {
 	a.authRoutes()
 	a.apiKeyRoutes()
 	a.auditRoutes()
+	if a.deps.Orgs != nil {
+		a.orgRoutes()
+	}
 }

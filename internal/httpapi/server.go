@@ -15,20 +15,22 @@ import (
 
 	"gbmall/internal/audit"
 	"gbmall/internal/identity"
+	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 )
 
 // Deps are the API's collaborators.
 type Deps struct {
-	DB         *db.DB
-	Clock      clock.Clock
-	Identity   *identity.Service
-	Trail      *audit.Trail
-	Log        *slog.Logger
-	Version    string
-	RateLimits bool
-	TrustProxy bool
+	DB            *db.DB
+	Clock         clock.Clock
+	Identity      *identity.Service
+	Orgs          *org.Service
+	Trail         *audit.Trail
+	Log           *slog.Logger
+	Version       string
+	RateLimits    bool
+	TrustProxy    bool
 	SecureCookies bool
 }
 
@@ -101,4 +103,3 @@ func secured(o huma.Operation) huma.Operation {
 func register[I, O any](api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {
 	huma.Register(api, o, h)
 }
-

@@ -116,3 +116,14 @@ func RequireSignedIn(ctx context.Context, allowEnrolment bool) (*Principal, erro
 	}
 	return p, nil
 }
+
+// PrincipalFor builds the principal of an account without a session, for
+// in-process actors: demo loading, tests, and jobs acting for someone.
+func (s *Service) PrincipalFor(ctx context.Context, accountID string) (*Principal, error) {
+	a, err := s.AccountByID(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{AccountID: a.ID, DisplayName: a.DisplayName, SessionKind: "internal", Memberships: a.Memberships,
+		MFAEnrolmentRequired: mfaRequired(a.Memberships) && !a.TOTPEnabled}, nil
+}

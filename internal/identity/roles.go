@@ -69,7 +69,7 @@ const (
 	PermMediate        Permission = "platform.mediate" // complaints and disputes
 	PermPlatformAdmin  Permission = "platform.admin"   // platform settings, accounts, reconciliation
 	PermSecurityAdmin  Permission = "platform.security"
-	PermAuditRead      Permission = "audit.read"      // read the audit trail
+	PermAuditRead      Permission = "audit.read"       // read the audit trail
 	PermSuperviseRead  Permission = "supervision.read" // regulators' read-only view
 	PermPersonalUnmask Permission = "personal.unmask"  // see unmasked personal data (audited)
 )

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gbmall/internal/audit"
+	"gbmall/internal/document"
 	"gbmall/internal/identity"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
@@ -25,6 +26,7 @@ type Platform struct {
 	Trail     *audit.Trail
 	Identity  *identity.Service
 	Orgs      *org.Service
+	Documents *document.Store
 	Scheduler *jobs.Scheduler
 	Log       *slog.Logger
 	DataDir   string
@@ -64,7 +66,8 @@ func Open(ctx context.Context, c Common, getenv func(string) string, log *slog.L
 	trail := audit.New(clk)
 	p := &Platform{DB: d, Clock: clk, Keys: keys, Trail: trail, Log: log, DataDir: c.DataDir}
 	p.Identity = identity.NewService(d, clk, keys, trail, idcfg)
-	p.Orgs = org.NewService(d, clk, keys, trail, p.Identity, nil)
+	p.Documents = document.NewStore(d, trail, clk, c.DataDir)
+	p.Orgs = org.NewService(d, clk, keys, trail, p.Identity, p.Documents)
 	p.Scheduler = jobs.NewScheduler(d, clk, log, jobs.DefaultOwner())
 	p.registerJobs()
 	return p, nil

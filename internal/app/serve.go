@@ -99,9 +99,10 @@ func cmdServe(ctx context.Context, env Env, args []string) error {
 // headers.
 func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	metrics := httpapi.NewMetrics()
+	limiter := identity.NewLoginLimiter(p.Clock, c.RateLimits == "on")
 	secure := c.TLSCert != "" || len(c.PublicURL) > 8 && c.PublicURL[:8] == "https://"
-	api := httpapi.New(httpapi.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Orgs: p.Orgs, Trail: p.Trail, Log: p.Log,
-		Version: Version, RateLimits: c.RateLimits == "on", TrustProxy: c.TrustProxy, SecureCookies: secure})
+	api := httpapi.New(httpapi.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Orgs: p.Orgs, Documents: p.Documents, Trail: p.Trail, Log: p.Log,
+		Version: Version, RateLimits: c.RateLimits == "on", TrustProxy: c.TrustProxy, SecureCookies: secure, Limiter: limiter})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -124,6 +125,6 @@ func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/api/", api.Handler())
 	mux.Handle("/", web.New(web.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Trail: p.Trail, Log: p.Log,
-		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on"}))
+		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on", Limiter: limiter, Orgs: p.Orgs}))
 	return httpapi.Observe(mux, p.Log, metrics, c.TLSCert != "")
 }

@@ -123,7 +123,7 @@ func (a *API) authRoutes() {
 	register(a.huma, op(http.MethodPost, "/auth/login", "login", "Log in and get a bearer token", "accounts"),
 		func(ctx context.Context, in *loginInput) (*loginOutput, error) {
 			ip := audit.ActorFrom(ctx).SourceIP
-			delay, stopped := a.limiter.check(ip)
+			delay, stopped := a.limiter.Check(ip)
 			if stopped {
 				return nil, problem.New(problem.TooManyRequests, i18n.T("该地址登录失败次数过多，请 15 分钟后再试", "Too many failed logins from this address; try again in 15 minutes"))
 			}
@@ -133,7 +133,7 @@ func (a *API) authRoutes() {
 			res, err := ids.Login(ctx, identity.LoginRequest{Login: in.Body.Login, Password: in.Body.Password, OTP: in.Body.OTP, Kind: "bearer", SourceIP: ip})
 			if err != nil {
 				if c := problem.CodeOf(err); c == problem.Unauthenticated || c == problem.MFARequired && in.Body.OTP != "" || c == problem.AccountLocked {
-					a.limiter.fail(ip)
+					a.limiter.Fail(ip)
 				}
 				return nil, err
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"gbmall/internal/document"
+	"gbmall/internal/identity"
 	"gbmall/internal/platform/i18n"
 	"gbmall/internal/platform/problem"
 )
@@ -124,8 +125,9 @@ func RegisterDocumentRoutes(api huma.API, store *document.Store) {
 }
 
 // limitUpload caps the upload body and parses the multipart form before
-// huma does. huma reads multipart bodies without its MaxBodyBytes limit and
-// reports any read failure as a validation error; parsing here under
+// huma does, once the caller is known to be signed in. huma reads
+// multipart bodies without its MaxBodyBytes limit and reports any read
+// failure as a validation error; parsing here under
 // http.MaxBytesReader turns an oversize body into 413 payload-too-large and
 // a body that is not multipart into 415. The parsed form is what huma then
 // decodes, and its temporary files are removed when the request ends (the
@@ -133,6 +135,12 @@ func RegisterDocumentRoutes(api huma.API, store *document.Store) {
 // copies middlewares make).
 func limitUpload(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
+		// Who is asking is known before the body is read: a stranger's
+		// 10 MiB is not parsed only to be refused.
+		if _, err := identity.RequireSignedIn(ctx.Context(), false); err != nil {
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "", err)
+			return
+		}
 		r, w, ok := unwrapHTTP(ctx)
 		if !ok {
 			_ = huma.WriteErr(api, ctx, http.StatusInternalServerError, "", errors.New("document upload: not served by the net/http adapter"))

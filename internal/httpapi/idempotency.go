@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"gbmall/internal/audit"
@@ -43,7 +44,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (a *API) idempotency(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
-		if r.Method != http.MethodPost || key == "" {
+		// Uploads (multipart) are content-addressed and safe to repeat; their
+		// bodies may be larger than the JSON limit this layer buffers.
+		if r.Method != http.MethodPost || key == "" || strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 			next.ServeHTTP(w, r)
 			return
 		}

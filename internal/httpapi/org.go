@@ -168,6 +168,19 @@ func (a *API) orgRoutes() {
 			}
 			return items(xs, ""), nil
 		})
+	register(a.huma, secured(op(http.MethodPut, "/organizations/{id}/security", "organization-security", "Require a second factor (TOTP) of every member", "members")),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id"`
+			Body struct {
+				RequireMFA bool `json:"require_mfa"`
+			}
+		}) (*orgOutput, error) {
+			if err := a.deps.Identity.SetRequireMFA(ctx, in.ID, in.Body.RequireMFA); err != nil {
+				return nil, err
+			}
+			o, err := svc.Get(ctx, in.ID, false)
+			return orgOut(o, err)
+		})
 	a.memberRoutes()
 	a.reviewRoutes()
 }

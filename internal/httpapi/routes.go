@@ -6,6 +6,9 @@ func (a *API) routes() {
 	a.authRoutes()
 	a.apiKeyRoutes()
 	a.auditRoutes()
+	if a.deps.Documents != nil {
+		RegisterDocumentRoutes(a.huma, a.deps.Documents)
+	}
 	if a.deps.Orgs != nil {
 		a.orgRoutes()
 	}

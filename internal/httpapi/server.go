@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"gbmall/internal/audit"
+	"gbmall/internal/document"
 	"gbmall/internal/identity"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
@@ -26,12 +27,15 @@ type Deps struct {
 	Clock         clock.Clock
 	Identity      *identity.Service
 	Orgs          *org.Service
+	Documents     *document.Store
 	Trail         *audit.Trail
 	Log           *slog.Logger
 	Version       string
 	RateLimits    bool
 	TrustProxy    bool
 	SecureCookies bool
+	// Limiter throttles failing login addresses; shared with the consoles.
+	Limiter *identity.LoginLimiter
 }
 
 // API is the mounted JSON API.
@@ -39,13 +43,16 @@ type API struct {
 	deps    Deps
 	mux     *http.ServeMux
 	huma    huma.API
-	limiter *loginLimiter
+	limiter *identity.LoginLimiter
 	handler http.Handler
 }
 
 // New builds the API. Mount its Handler at /api/v1/.
 func New(d Deps) *API {
 	installErrors(d.Log)
+	if d.Limiter == nil {
+		d.Limiter = identity.NewLoginLimiter(d.Clock, d.RateLimits)
+	}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("gbmall API", d.Version)
 	cfg.CreateHooks = nil // no $schema links in bodies: the contract's bodies are exactly as documented
@@ -58,7 +65,7 @@ func New(d Deps) *API {
 		"cookie": {Type: "apiKey", In: "cookie", Name: SessionCookie},
 	}
 	hapi := humago.New(mux, cfg)
-	a := &API{deps: d, mux: mux, huma: hapi, limiter: newLoginLimiter(d.Clock, d.RateLimits)}
+	a := &API{deps: d, mux: mux, huma: hapi, limiter: d.Limiter}
 	a.routes()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound(), d.Log)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"gbmall/internal/audit"
 	"gbmall/internal/platform/i18n"
 	"gbmall/internal/platform/problem"
 )
@@ -126,4 +127,8 @@ func (s *Service) PrincipalFor(ctx context.Context, accountID string) (*Principa
 	}
 	return &Principal{AccountID: a.ID, DisplayName: a.DisplayName, SessionKind: "internal", Memberships: a.Memberships,
 		MFAEnrolmentRequired: mfaRequired(a.Memberships) && !a.TOTPEnabled}, nil
+}
+
+func auditEvent(action, orgID string, details map[string]any) audit.Event {
+	return audit.Event{Action: action, ObjectType: "organization", ObjectID: orgID, Details: details}
 }

@@ -173,3 +173,25 @@ func (s *Service) RemoveMember(ctx context.Context, orgID, accountID string, rol
 		return nil
 	})
 }
+
+// SetRequireMFA lets an organisation require a second factor of its own
+// staff (R-10.4-4; off by default for sellers, carriers and payment
+// providers, always on for the platform and regulators).
+func (s *Service) SetRequireMFA(ctx context.Context, orgID string, require bool) error {
+	if _, err := Authorize(ctx, PermOrgManage, orgID); err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		var kind Kind
+		if err := tx.QueryRowContext(ctx, `SELECT kind FROM organizations WHERE id = $1`, orgID).Scan(&kind); err != nil {
+			return problem.NotFoundError()
+		}
+		if mfaRequiredKind(kind) && !require {
+			return problem.Invalid(problem.Field("require_mfa", i18n.T("平台与监管机构账号必须使用动态验证码", "Platform and regulator accounts must use a second factor")))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE organizations SET require_mfa = $1, updated_at = $2 WHERE id = $3`, require, s.clock.Now(), orgID); err != nil {
+			return err
+		}
+		return s.trail.RecordTx(ctx, tx, auditEvent("organization.require_mfa", orgID, map[string]any{"require_mfa": require}))
+	})
+}

@@ -56,6 +56,12 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return d.Apply(ctx, ms)
+}
+
+// Apply applies the given migrations in order (Migrate passes the embedded
+// ones; tests pass their own).
+func (d *DB) Apply(ctx context.Context, ms []Migration) ([]string, error) {
 	create := `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)`
 	if d.dialect == Postgres {
 		create = `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`

@@ -8,8 +8,11 @@ import (
 	"time"
 
 	"gbmall/internal/audit"
+	"gbmall/internal/catalog"
+	"gbmall/internal/catalog/search"
 	"gbmall/internal/document"
 	"gbmall/internal/identity"
+	"gbmall/internal/inventory"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
@@ -27,6 +30,8 @@ type Platform struct {
 	Identity  *identity.Service
 	Orgs      *org.Service
 	Documents *document.Store
+	Catalog   *catalog.Service
+	Inventory *inventory.Service
 	Scheduler *jobs.Scheduler
 	Log       *slog.Logger
 	DataDir   string
@@ -68,6 +73,11 @@ func Open(ctx context.Context, c Common, getenv func(string) string, log *slog.L
 	p.Identity = identity.NewService(d, clk, keys, trail, idcfg)
 	p.Documents = document.NewStore(d, trail, clk, c.DataDir)
 	p.Orgs = org.NewService(d, clk, keys, trail, p.Identity, p.Documents)
+	p.Catalog = catalog.NewService(d, clk, trail, p.Orgs)
+	ix := search.New(d)
+	p.Catalog.Indexer, p.Catalog.Finder = ix, ix
+	p.Inventory = inventory.NewService(d, clk, trail, keys)
+	p.Catalog.Stock = p.Inventory
 	p.Scheduler = jobs.NewScheduler(d, clk, log, jobs.DefaultOwner())
 	p.registerJobs()
 	return p, nil
@@ -78,6 +88,8 @@ func (p *Platform) registerJobs() {
 	p.Scheduler.Register(jobs.Periodic{Name: "identity.expire-sessions", Every: 5 * time.Minute, DailyAt: -1, Run: p.Identity.ExpireSessions})
 	// R-5.1-2, R-6.1-1, R-5.4-4: expiry warnings, re-verification, cessation — daily at 01:00 Beijing time.
 	p.Scheduler.Register(jobs.Periodic{Name: "org.daily-check", DailyAt: 1, Run: p.Orgs.DailyCheck})
+	// R-6.4-11: expired batches are written off just after midnight, Beijing time (they stop selling at once anyway).
+	p.Scheduler.Register(jobs.Periodic{Name: "inventory.expire-batches", DailyAt: 0, Run: p.Inventory.ExpireBatches})
 }
 
 // Close releases the database.

@@ -101,7 +101,7 @@ func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	metrics := httpapi.NewMetrics()
 	limiter := identity.NewLoginLimiter(p.Clock, c.RateLimits == "on")
 	secure := c.TLSCert != "" || len(c.PublicURL) > 8 && c.PublicURL[:8] == "https://"
-	api := httpapi.New(httpapi.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Orgs: p.Orgs, Documents: p.Documents, Trail: p.Trail, Log: p.Log,
+	api := httpapi.New(httpapi.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Inventory: p.Inventory, Trail: p.Trail, Log: p.Log,
 		Version: Version, RateLimits: c.RateLimits == "on", TrustProxy: c.TrustProxy, SecureCookies: secure, Limiter: limiter})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

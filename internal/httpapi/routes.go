@@ -12,4 +12,10 @@ func (a *API) routes() {
 	if a.deps.Orgs != nil {
 		a.orgRoutes()
 	}
+	if a.deps.Catalog != nil {
+		a.catalogRoutes()
+	}
+	if a.deps.Inventory != nil {
+		a.inventoryRoutes()
+	}
 }

@@ -14,8 +14,10 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"gbmall/internal/audit"
+	"gbmall/internal/catalog"
 	"gbmall/internal/document"
 	"gbmall/internal/identity"
+	"gbmall/internal/inventory"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
@@ -28,6 +30,8 @@ type Deps struct {
 	Identity      *identity.Service
 	Orgs          *org.Service
 	Documents     *document.Store
+	Catalog       *catalog.Service
+	Inventory     *inventory.Service
 	Trail         *audit.Trail
 	Log           *slog.Logger
 	Version       string

@@ -38,6 +38,7 @@ Commands:
   operator create  create a platform staff account (prints its TOTP secret)
   audit verify     check the audit trail's hash chains
   jobs run-due     run every periodic job that is due now, once
+  bench            generate benchmark data (seed) or load a running server (http)
   version          print the version
 
 Run "gbmall <command> --help" for a command's flags.
@@ -74,6 +75,8 @@ func Run(ctx context.Context, env Env) int {
 			return 2
 		}
 		err = cmdJobsRunDue(ctx, env, rest[1:])
+	case "bench":
+		err = cmdBench(ctx, env, rest)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, versionString())
 		return 0

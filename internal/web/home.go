@@ -28,6 +28,7 @@ type homePage struct {
 
 // orgCard is one organisation the person belongs to.
 type orgCard struct {
+	ID    string
 	Name  string
 	Kind  identity.Kind
 	Roles []identity.Role
@@ -45,7 +46,8 @@ type platformRole struct {
 
 // consoles are the working pages that exist for a platform role.
 var consoles = map[identity.Role]string{
-	identity.RoleAuditor: "/console/audit",
+	identity.RoleAuditor:  "/console/audit",
+	identity.RoleReviewer: "/console/review",
 }
 
 // home is the signed-in start page, built from the person's memberships.
@@ -81,7 +83,7 @@ func groupByOrg(ms []identity.Membership) []orgCard {
 		if !ok {
 			i = len(cards)
 			index[m.OrganizationID] = i
-			cards = append(cards, orgCard{Name: m.OrganizationName, Kind: m.Kind})
+			cards = append(cards, orgCard{ID: m.OrganizationID, Name: m.OrganizationName, Kind: m.Kind})
 		}
 		c := &cards[i]
 		c.Roles = append(c.Roles, m.Role)

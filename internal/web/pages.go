@@ -59,8 +59,22 @@ func (s *server) rules(w http.ResponseWriter, r *http.Request) {
 }
 
 // licences is where the operator's business licence and ICP/EDI licences
-// are disclosed, linked from every page (R-5.1-1).
+// are disclosed, linked from every page (R-5.1-1): the licences registered
+// in the platform organisation's dossier when there are any, else what
+// will be disclosed here.
 func (s *server) licences(w http.ResponseWriter, r *http.Request) {
+	if s.d.DB != nil {
+		pl, err := s.platformDisclosure(r.Context())
+		if err != nil {
+			s.renderError(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		if pl != nil {
+			pl.Doc = licencesDocument
+			s.render(w, r, http.StatusOK, "licences", "", pl)
+			return
+		}
+	}
 	s.render(w, r, http.StatusOK, "document", "", licencesDocument)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
+	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/i18n"
 	"gbmall/internal/platform/problem"
@@ -90,7 +91,71 @@ func funcs(lang i18n.Lang, static *staticFiles) template.FuncMap {
 		"outcome":    func(o string) string { return label("outcome."+o, o, lang) },
 		"static":     static.url,
 		"paragraphs": func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+		// pick chooses between a Chinese and an English string stored side
+		// by side (qualification type names, notices).
+		"pick": func(zh, en string) string {
+			if lang == i18n.EN && en != "" {
+				return en
+			}
+			return zh
+		},
+		"status":      func(st any) string { v := fmt.Sprint(st); return label("status."+v, v, lang) },
+		"statusClass": statusClass,
+		"pubstatus":   func(st any) string { v := fmt.Sprint(st); return label("pubstatus."+v, v, lang) },
+		"qstatus":     func(st string) string { return label("qstatus."+st, st, lang) },
+		"qstatusClass": func(st string) string {
+			return map[string]string{"approved": "badge-ok", "pending": "badge-warn", "rejected": "badge-bad"}[st]
+		},
+		"hist":    func(a string) string { return label("hist."+a, a, lang) },
+		"isImage": func(contentType string) bool { return strings.HasPrefix(contentType, "image/") },
+		"kb":      func(n int64) string { return fmt.Sprintf("%.0f KB", float64(n)/1024+0.5) },
+		"inp":     newInput,
 	}
+}
+
+// statusClass is the badge style of an organisation status (an
+// org.Status or the string of one).
+func statusClass(v any) string {
+	switch org.Status(fmt.Sprint(v)) {
+	case org.StatusApproved:
+		return "badge-ok"
+	case org.StatusPendingReview:
+		return "badge-warn"
+	case org.StatusRejected, org.StatusSuspended:
+		return "badge-bad"
+	}
+	return ""
+}
+
+// input is one labelled form control, for the "input" template.
+type input struct {
+	field
+	Label, Type, Hint string
+	MaxLen            int
+	Autocomplete      string
+	Inputmode         string
+	Optional          bool
+	Required          bool
+}
+
+// newInput describes the control called name of form f. opts are
+// space-separated: "optional", "required", "autocomplete=x", "inputmode=x".
+func newInput(f *form, name, label, typ, hint string, maxLen int, opts string) input {
+	in := input{field: f.Field(name), Label: label, Type: typ, Hint: hint, MaxLen: maxLen}
+	for _, o := range strings.Fields(opts) {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "optional":
+			in.Optional = true
+		case "required":
+			in.Required = true
+		case "autocomplete":
+			in.Autocomplete = v
+		case "inputmode":
+			in.Inputmode = v
+		}
+	}
+	return in
 }
 
 // view is what every page template receives.
@@ -101,6 +166,9 @@ type view struct {
 	Nav       string // the header link to mark as current
 	SwitchURL string // the same page in the other language
 	CanAudit  bool
+	CanReview bool // platform reviewers: the review queue
+	CanFiling bool // platform staff and regulators: the filing register
+	HasOrgs   bool // members of sellers, carriers, payment providers
 	Data      any
 }
 
@@ -112,6 +180,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p := user(r); p != nil {
 		v.User, v.CSRF = p, p.CSRFToken
 		v.CanAudit = p.Can(identity.PermAuditRead, "")
+		v.CanReview = p.Can(identity.PermReviewOrgs, "")
+		v.CanFiling = p.Can(identity.PermSuperviseRead, "")
+		v.HasOrgs = hasBusiness(p)
 	}
 	var buf bytes.Buffer
 	if err := s.pages.byLang[lang][name].ExecuteTemplate(&buf, "base", v); err != nil {

@@ -1,7 +1,9 @@
 // Package web serves gbmall's server-rendered pages: the public pages
-// (home, privacy policy, rules, licence disclosure), sign-up and login, the
-// account and second-factor pages, the per-role home page and the consoles
-// (so far the auditors' audit trail). Templates and static files are
+// (home, privacy policy, rules, licence disclosure, merchants' licence
+// pages), sign-up and login, the account and second-factor pages, the
+// per-role home page, the organisation pages (onboarding wizard, licence
+// dossier, members) and the consoles (review queue, filing register,
+// audit trail). Templates and static files are
 // embedded; pages work without JavaScript and speak zh-CN (the default) and
 // English.
 //
@@ -13,6 +15,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -20,6 +23,7 @@ import (
 	"time"
 
 	"gbmall/internal/audit"
+	"gbmall/internal/document"
 	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
 	"gbmall/internal/org"
@@ -42,6 +46,8 @@ type Deps struct {
 	Limiter *identity.LoginLimiter
 	// Orgs is the organisations service (consoles for onboarding and review).
 	Orgs *org.Service
+	// Documents keeps uploaded scans (qualification evidence).
+	Documents *document.Store
 }
 
 // server holds the parsed templates and the handlers' shared state.
@@ -87,6 +93,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /privacy", s.privacy)
 	mux.HandleFunc("GET /rules", s.rules)
 	mux.HandleFunc("GET /about/licences", s.licences)
+	s.orgRoutes(mux)
 	mux.HandleFunc("/", s.notFound)
 
 	var pages http.Handler = mux
@@ -144,6 +151,8 @@ func (s *server) withLanguage(next http.Handler) http.Handler {
 // checkCSRF refuses a state-changing request from a signed-in browser
 // session unless its form carries the session's CSRF token (R-10.6-4).
 // Bearer tokens are not sent by browsers on their own, so they need none.
+// Multipart forms are read too (the token travels in them like in any
+// form); only the upload pages may send a body larger than maxFormBytes.
 func (s *server) checkCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -151,8 +160,36 @@ func (s *server) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil {
+		multipart := isMultipart(r)
+		upload := multipart && isUploadPath(r.URL.Path)
+		limit := int64(maxFormBytes)
+		if upload {
+			limit = uploadBodyLimit
+		}
+		var err error
+		if upload && r.ContentLength > limit {
+			err = &http.MaxBytesError{Limit: limit}
+		} else {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if multipart {
+				err = r.ParseMultipartForm(uploadMemory)
+				if r.MultipartForm != nil {
+					// The server removes only the temporary files of the
+					// request it made, not of the copies middlewares make.
+					defer r.MultipartForm.RemoveAll()
+				}
+			} else {
+				err = r.ParseForm()
+			}
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if upload && errors.As(err, &mbe) {
+				// The form could not be read, so nothing is done: the
+				// handler only shows the form again with the file's error.
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), uploadTooLargeKey{}, true)))
+				return
+			}
 			s.renderError(w, r, http.StatusBadRequest, nil)
 			return
 		}

@@ -129,6 +129,6 @@ func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/api/", api.Handler())
 	mux.Handle("/", web.New(web.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Trail: p.Trail, Log: p.Log,
-		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on", Limiter: limiter, Orgs: p.Orgs, Documents: p.Documents}))
+		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on", Limiter: limiter, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Inventory: p.Inventory}))
 	return httpapi.Observe(mux, p.Log, metrics, c.TLSCert != "")
 }

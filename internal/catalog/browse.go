@@ -40,11 +40,13 @@ const (
 type BrowseQuery struct {
 	Q          string
 	CategoryID string
-	MinPrice   int64
-	MaxPrice   int64
-	Sort       string
-	Limit      int
-	Cursor     string
+	// SellerID limits the list to one seller's shop.
+	SellerID string
+	MinPrice int64
+	MaxPrice int64
+	Sort     string
+	Limit    int
+	Cursor   string
 }
 
 // finderCap bounds how many search hits one list request considers.
@@ -94,6 +96,9 @@ func (s *Service) Browse(ctx context.Context, b BrowseQuery) ([]ListItem, string
 	where := []string{"p.status = 'listed'", "o.status = 'approved'"}
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if b.SellerID != "" {
+		where = append(where, "p.organization_id = "+arg(b.SellerID))
+	}
 	if b.CategoryID != "" {
 		if t.byID[b.CategoryID] == nil {
 			return []ListItem{}, "", nil

@@ -23,9 +23,11 @@ import (
 	"time"
 
 	"gbmall/internal/audit"
+	"gbmall/internal/catalog"
 	"gbmall/internal/document"
 	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
+	"gbmall/internal/inventory"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
@@ -48,6 +50,12 @@ type Deps struct {
 	Orgs *org.Service
 	// Documents keeps uploaded scans (qualification evidence).
 	Documents *document.Store
+	// Catalog is the catalogue (the storefront pages); nil leaves the
+	// public welcome page at "/" and no storefront.
+	Catalog *catalog.Service
+	// Inventory is stock and suppliers (the seller console); the seller
+	// console needs it and Catalog.
+	Inventory *inventory.Service
 }
 
 // server holds the parsed templates and the handlers' shared state.
@@ -79,7 +87,7 @@ func New(d Deps) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /{$}", s.storeHome)
 	mux.HandleFunc("GET /signup", s.signupForm)
 	mux.HandleFunc("POST /signup", s.signup)
 	mux.HandleFunc("GET /login", s.loginForm)
@@ -94,6 +102,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /rules", s.rules)
 	mux.HandleFunc("GET /about/licences", s.licences)
 	s.orgRoutes(mux)
+	s.storeRoutes(mux)
+	s.sellerRoutes(mux)
 	mux.HandleFunc("/", s.notFound)
 
 	var pages http.Handler = mux

@@ -1,0 +1,4 @@
+package web
+
+// ParseYuanForTest exposes parseYuan to the black-box tests.
+var ParseYuanForTest = parseYuan

@@ -92,6 +92,9 @@ func LoadDemo(ctx context.Context, p *Platform) (*DemoInfo, error) {
 		}
 		info.Accounts = append(info.Accounts, DemoAccount{Login: o.login, Role: string(o.kind) + " owner"})
 	}
+	if err := loadDemoCatalog(ctx, p); err != nil {
+		return nil, err
+	}
 	return info, nil
 }
 

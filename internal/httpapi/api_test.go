@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"gbmall/internal/audit"
+	"gbmall/internal/catalog"
 	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
 	"gbmall/internal/identity/credential"
+	"gbmall/internal/inventory"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
@@ -46,7 +48,10 @@ func setup(t *testing.T, d *db.DB) *bundle {
 	ids := identity.NewService(d, clk, keys, trail, cfg)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	orgs := org.NewService(d, clk, keys, trail, ids, nil)
-	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Trail: trail, Log: log, Version: "test", RateLimits: false})
+	inv := inventory.NewService(d, clk, trail, keys)
+	cat := catalog.NewService(d, clk, trail, orgs)
+	cat.Stock = inv
+	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Catalog: cat, Inventory: inv, Trail: trail, Log: log, Version: "test", RateLimits: false})
 	srv := httptest.NewServer(httpapi.Observe(api.Handler(), log, nil, false))
 	t.Cleanup(srv.Close)
 	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, srv: srv}

@@ -1,50 +1,25 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"gbmall/internal/audit"
-	"gbmall/internal/catalog"
-	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
 	"gbmall/internal/identity/credential"
-	"gbmall/internal/org"
 	"gbmall/internal/org/cnid"
-	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/db/dbtest"
-	"gbmall/internal/platform/fieldcrypt"
 	"gbmall/internal/platform/id"
 )
 
-// catalogSetup is setup with the catalogue wired in.
+// catalogSetup is setup (which wires the catalogue and inventory).
 func catalogSetup(t *testing.T, d *db.DB) *bundle {
 	t.Helper()
-	clk := clock.NewFake(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
-	keys, err := fieldcrypt.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := identity.DefaultConfig()
-	cfg.PasswordParams = credential.TestParams
-	trail := audit.New(clk)
-	ids := identity.NewService(d, clk, keys, trail, cfg)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	orgs := org.NewService(d, clk, keys, trail, ids, nil)
-	cat := catalog.NewService(d, clk, trail, orgs)
-	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Catalog: cat, Trail: trail, Log: log, Version: "test"})
-	srv := httptest.NewServer(httpapi.Observe(api.Handler(), log, nil, false))
-	t.Cleanup(srv.Close)
-	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, srv: srv}
+	return setup(t, d)
 }
 
 // catSeller is an approved seller with its owner's token.

@@ -1,57 +1,26 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"gbmall/internal/audit"
-	"gbmall/internal/catalog"
-	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
-	"gbmall/internal/identity/credential"
-	"gbmall/internal/inventory"
-	"gbmall/internal/org"
 	"gbmall/internal/org/cnid"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/db/dbtest"
-	"gbmall/internal/platform/fieldcrypt"
 	"gbmall/internal/platform/id"
 )
 
-// invSetup is setup with the inventory service mounted (and the catalogue,
-// when withCatalog, to prove the two mount together as in production).
-func invSetup(t *testing.T, d *db.DB, withCatalog ...bool) *bundle {
+// invSetup is setup, which mounts inventory and the catalogue together as
+// in production.
+func invSetup(t *testing.T, d *db.DB, _ ...bool) *bundle {
 	t.Helper()
-	clk := clock.NewFake(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
-	keys, err := fieldcrypt.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := identity.DefaultConfig()
-	cfg.PasswordParams = credential.TestParams
-	trail := audit.New(clk)
-	ids := identity.NewService(d, clk, keys, trail, cfg)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	orgs := org.NewService(d, clk, keys, trail, ids, nil)
-	inv := inventory.NewService(d, clk, trail, keys)
-	deps := httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Inventory: inv, Trail: trail, Log: log, Version: "test"}
-	if len(withCatalog) > 0 && withCatalog[0] {
-		deps.Catalog = catalog.NewService(d, clk, trail, orgs)
-		deps.Catalog.Stock = inv
-	}
-	api := httpapi.New(deps)
-	srv := httptest.NewServer(httpapi.Observe(api.Handler(), log, nil, false))
-	t.Cleanup(srv.Close)
-	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, srv: srv}
+	return setup(t, d)
 }
 
 // invSeller creates an approved seller with an owner and returns the

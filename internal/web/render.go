@@ -55,11 +55,12 @@ func loadPages(static *staticFiles) *pageSet {
 	}
 	set := &pageSet{byLang: map[i18n.Lang]map[string]*template.Template{}}
 	for _, lang := range []i18n.Lang{i18n.ZH, i18n.EN} {
-		base := template.Must(template.New("base.html").Funcs(funcs(lang, static)).ParseFS(templateFS, "templates/base.html"))
+		// Files starting with "_" hold partials shared by several pages.
+		base := template.Must(template.New("base.html").Funcs(funcs(lang, static)).ParseFS(templateFS, "templates/base.html", "templates/_*.html"))
 		set.byLang[lang] = map[string]*template.Template{}
 		for _, f := range files {
 			name := path.Base(f)
-			if name == "base.html" {
+			if name == "base.html" || strings.HasPrefix(name, "_") {
 				continue
 			}
 			set.byLang[lang][strings.TrimSuffix(name, ".html")] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))

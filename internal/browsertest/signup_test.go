@@ -24,7 +24,9 @@ func TestSignupLoginEnrolTOTP(t *testing.T) {
 	)
 	h.shot("signup")
 	// The consent box starts unticked: submitting now is refused.
-	h.do(chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/signup"]`)))
+	// Wait for the re-rendered page's error, not the old form (which is
+	// still in the DOM until the navigation lands).
+	h.do(chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.has-error`)))
 	if loc := h.location(); !strings.HasSuffix(loc, "/signup") {
 		t.Fatalf("signed up without consent: %s", loc)
 	}

@@ -120,3 +120,10 @@ func QueryGrams(q string) []string {
 	}, g.add)
 	return g.list
 }
+
+// tokenCount returns the number of Han runs and words in text.
+func tokenCount(text string) int {
+	n := 0
+	tokens(text, func([]rune) { n++ }, func(string) { n++ })
+	return n
+}

@@ -10,7 +10,12 @@ import (
 )
 
 // Index is the n-gram search index over products (table search_grams).
-type Index struct{ db *db.DB }
+type Index struct {
+	db *db.DB
+	// walkMin overrides walkFrom in tests: > 0 a fixed threshold, < 0
+	// never walk.
+	walkMin int
+}
 
 // New returns the index stored in d.
 func New(d *db.DB) *Index { return &Index{db: d} }

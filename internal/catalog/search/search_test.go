@@ -31,11 +31,9 @@ func newCatalogue(t *testing.T, d *db.DB) *catalogue {
 }
 
 type product struct {
-	title    string
-	status   string // default listed
-	listedH  int    // hours after base
-	priceFen int64  // default 9900
-	category string // default the fixture's
+	title   string
+	status  string // default listed
+	listedH int    // hours after base
 }
 
 func (c *catalogue) add(ps ...product) {
@@ -45,17 +43,11 @@ func (c *catalogue) add(ps ...product) {
 		if p.status == "" {
 			p.status = "listed"
 		}
-		if p.priceFen == 0 {
-			p.priceFen = 9900
-		}
-		if p.category == "" {
-			p.category = c.cat
-		}
 		pid := id.New()
 		at := c.base.Add(time.Duration(p.listedH) * time.Hour)
 		err := c.d.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO products (id, organization_id, category_id, title, description_html, status, min_price_fen, created_at, updated_at, listed_at)
-				VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9)`, pid, c.org, p.category, p.title, p.status, p.priceFen, at, at, at); err != nil {
+				VALUES ($1, $2, $3, $4, '', $5, 9900, $6, $7, $8)`, pid, c.org, c.cat, p.title, p.status, at, at, at); err != nil {
 				return err
 			}
 			return c.ix.IndexTx(ctx, tx, pid, p.title)
@@ -79,14 +71,9 @@ func (c *catalogue) id(title string) string {
 // find returns the titles Find answers for q, in order.
 func (c *catalogue) find(q string) []string {
 	c.t.Helper()
-	return c.search(search.Query{Text: q, Limit: 20})
-}
-
-func (c *catalogue) search(q search.Query) []string {
-	c.t.Helper()
-	ids, err := c.ix.Search(context.Background(), q)
+	ids, err := c.ix.Find(context.Background(), q, 20)
 	if err != nil {
-		c.t.Fatalf("Search(%+v): %v", q, err)
+		c.t.Fatalf("Find(%q): %v", q, err)
 	}
 	return c.titles(ids)
 }
@@ -286,53 +273,10 @@ func TestFindOrder(t *testing.T) {
 		if got, want := c.titles(ids), []string{other, scattered}; !slices.Equal(got, want) {
 			t.Errorf("Find(智能, 2) = %q, want %q", got, want)
 		}
-		if got := c.search(search.Query{Text: "智能", Limit: 2, Offset: 3}); !slices.Equal(got, []string{oldExact}) {
-			t.Errorf("second page = %q, want %q", got, []string{oldExact})
-		}
 		// English matching is case-insensitive, and so is the phrase test.
 		c.add(product{title: "Apple iPhone 16 Pro 手机壳", listedH: 4}, product{title: "Pro 保护壳 iPhone 16", listedH: 5})
 		if got, want := c.find("IPHONE 16 pro"), []string{"Apple iPhone 16 Pro 手机壳", "Pro 保护壳 iPhone 16"}; !slices.Equal(got, want) {
 			t.Errorf("Find(IPHONE 16 pro) = %q, want %q", got, want)
-		}
-	})
-}
-
-func TestSearchFiltersAndSorts(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		c := newCatalogue(t, d)
-		other := id.New()
-		if _, err := d.WritePool().ExecContext(ctx, `INSERT INTO categories (id, name_zh, name_en, is_leaf, updated_at) VALUES ($1, '配件', 'Accessories', TRUE, $2)`, other, c.base); err != nil {
-			t.Fatal(err)
-		}
-		c.add(
-			product{title: "手机 A", priceFen: 99900, listedH: 0},
-			product{title: "手机 B", priceFen: 199900, listedH: 1},
-			product{title: "手机 C", priceFen: 4900, listedH: 2, category: other},
-			product{title: "手机 D", priceFen: 500000, listedH: 3},
-		)
-		tests := []struct {
-			name string
-			q    search.Query
-			want []string
-		}{
-			{"category", search.Query{CategoryIDs: []string{other}}, []string{"手机 C"}},
-			{"categories", search.Query{CategoryIDs: []string{c.cat, other}}, []string{"手机 D", "手机 C", "手机 B", "手机 A"}},
-			{"price range", search.Query{MinPriceFen: 99900, MaxPriceFen: 199900}, []string{"手机 B", "手机 A"}},
-			{"minimum only", search.Query{MinPriceFen: 199901}, []string{"手机 D"}},
-			{"price ascending", search.Query{Sort: search.SortPriceAsc}, []string{"手机 C", "手机 A", "手机 B", "手机 D"}},
-			{"price descending", search.Query{Sort: search.SortPriceDesc}, []string{"手机 D", "手机 B", "手机 A", "手机 C"}},
-			{"newest", search.Query{Sort: search.SortNewest}, []string{"手机 D", "手机 C", "手机 B", "手机 A"}},
-			{"category and price", search.Query{CategoryIDs: []string{c.cat}, MaxPriceFen: 100000}, []string{"手机 A"}},
-		}
-		for _, tt := range tests {
-			tt.q.Text, tt.q.Limit = "手机", 20
-			if got := c.search(tt.q); !slices.Equal(got, tt.want) {
-				t.Errorf("%s: Search = %q, want %q", tt.name, got, tt.want)
-			}
-		}
-		if _, err := c.ix.Search(ctx, search.Query{Text: "手机", Sort: "cheapest", Limit: 20}); err == nil {
-			t.Error("Search with an unknown sort succeeded")
 		}
 	})
 }
@@ -342,10 +286,10 @@ func TestGenerate(t *testing.T) {
 		ctx := context.Background()
 		org, cat := seedOrgAndCategory(t, d)
 		var progress []int
-		if err := search.Generate(ctx, d, 1500, org, cat, func(done int) { progress = append(progress, done) }); err != nil {
+		if err := search.Generate(ctx, d, 1200, org, cat, func(done int) { progress = append(progress, done) }); err != nil {
 			t.Fatal(err)
 		}
-		if want := []int{1000, 1500}; !slices.Equal(progress, want) {
+		if want := []int{1000, 1200}; !slices.Equal(progress, want) {
 			t.Errorf("progress = %v, want %v", progress, want)
 		}
 		var products, skus, unindexed int
@@ -358,8 +302,8 @@ func TestGenerate(t *testing.T) {
 		if err := d.QueryRow(ctx, `SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM search_grams g WHERE g.product_id = p.id)`).Scan(&unindexed); err != nil {
 			t.Fatal(err)
 		}
-		if products != 1500 || skus != 1500 || unindexed != 0 {
-			t.Errorf("generated %d listed products, %d matching SKUs, %d products without grams; want 1500, 1500, 0", products, skus, unindexed)
+		if products != 1200 || skus != 1200 || unindexed != 0 {
+			t.Errorf("generated %d listed products, %d matching SKUs, %d products without grams; want 1200, 1200, 0", products, skus, unindexed)
 		}
 		// A generated title is found by a two-character substring of it.
 		var title string

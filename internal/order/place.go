@@ -1,0 +1,360 @@
+package order
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"gbmall/internal/audit"
+	"gbmall/internal/catalog"
+	"gbmall/internal/inventory"
+	"gbmall/internal/org"
+	"gbmall/internal/platform/db"
+	"gbmall/internal/platform/i18n"
+	"gbmall/internal/platform/id"
+	"gbmall/internal/platform/problem"
+)
+
+// PlaceInput is the consumer's commitment to a quote.
+type PlaceInput struct {
+	QuoteID     string
+	AcceptTerms bool
+	// AcknowledgeNonReturnable confirms, for this checkout, that lines
+	// whose category is not eligible for 7-day no-reason returns are
+	// accepted as such; without it those lines stay returnable (R-6.6-5).
+	AcknowledgeNonReturnable bool
+	// IdempotencyKey is required: a replay with the same key returns the
+	// orders the first request placed and places nothing new.
+	IdempotencyKey string
+}
+
+// Placed is one order as the placement answers it.
+type Placed struct {
+	ID        string        `json:"id"`
+	Number    string        `json:"number"`
+	Status    Status        `json:"status"`
+	SellerID  string        `json:"seller_id"`
+	Total     catalog.Money `json:"total"`
+	PayBefore time.Time     `json:"pay_before"`
+}
+
+// Contract is the e-contract snapshot (R-6.6-2): exactly what the consumer
+// confirmed, stored as bytes beside their SHA-256 and never changed. Field
+// order is fixed by this struct, so the bytes are reproducible. It holds
+// no personal data in clear: the address is masked here and kept
+// encrypted on the order.
+type Contract struct {
+	Kind            string          `json:"kind"`
+	OrderID         string          `json:"order_id"`
+	Number          string          `json:"number"`
+	CheckoutID      string          `json:"checkout_id"`
+	PlacedAt        time.Time       `json:"placed_at"`
+	PayBefore       time.Time       `json:"pay_before"`
+	Buyer           ContractBuyer   `json:"buyer"`
+	Seller          ContractSeller  `json:"seller"`
+	Lines           []ContractLine  `json:"lines"`
+	ItemsTotal      catalog.Money   `json:"items_total"`
+	Shipping        catalog.Money   `json:"shipping"`
+	Total           catalog.Money   `json:"total"`
+	DeliveryPromise DeliveryPromise `json:"delivery_promise"`
+	AddOns          []AddOn         `json:"add_ons"`
+	Terms           ContractTerms   `json:"terms"`
+}
+
+// ContractBuyer names the buyer without personal data in clear.
+type ContractBuyer struct {
+	AccountID string  `json:"account_id"`
+	Delivery  Address `json:"delivery" doc:"masked"`
+}
+
+// ContractSeller is the seller as disclosed at the moment of the order.
+type ContractSeller struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	LicenceURL    string `json:"licence_url"`
+	DisclosureURL string `json:"disclosure_url"`
+}
+
+// ContractLine is one line as bought, pointing at the listing version
+// (R-6.3-2).
+type ContractLine struct {
+	LineNo         int               `json:"line_no"`
+	SKUID          string            `json:"sku_id"`
+	ProductID      string            `json:"product_id"`
+	ProductVersion int               `json:"product_version"`
+	Title          string            `json:"title"`
+	Attributes     map[string]string `json:"attributes"`
+	UnitPrice      catalog.Money     `json:"unit_price"`
+	Quantity       int               `json:"quantity"`
+	LineTotal      catalog.Money     `json:"line_total"`
+	Returnable7d   bool              `json:"returnable_7d"`
+}
+
+// ContractTerms is the terms version accepted and the digest of its text.
+type ContractTerms struct {
+	Version  string `json:"version"`
+	SHA256   string `json:"sha256"`
+	URL      string `json:"url"`
+	Accepted bool   `json:"accepted"`
+	// NonReturnableAcknowledged records R-6.6-5's confirmation.
+	NonReturnableAcknowledged bool `json:"non_returnable_acknowledged"`
+}
+
+// Place turns a quote into one order per seller, reserving their stock in
+// the same transaction (R-6.6-1..3, R-6.4-6). A quote that expired, was
+// used by another request, or whose prices, listings or terms changed
+// answers 409 quote-expired and reserves nothing; short stock answers 409
+// out-of-stock and places nothing.
+func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
+	p, err := consumer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var fs []problem.FieldError
+	if !in.AcceptTerms {
+		fs = append(fs, problem.Field("accept_terms", i18n.T("请阅读并同意交易规则后再提交订单", "Read and accept the transaction terms to place the order")))
+	}
+	if strings.TrimSpace(in.IdempotencyKey) == "" {
+		fs = append(fs, problem.Field("Idempotency-Key", i18n.T("提交订单须带 Idempotency-Key 请求头，以免重复下单", "Placing orders needs an Idempotency-Key header, so a retry cannot order twice")))
+	}
+	if !id.Valid(in.QuoteID) {
+		fs = append(fs, problem.Field("quote_id", i18n.T("确认单不存在", "No such quote")))
+	}
+	if len(fs) > 0 {
+		return nil, problem.Invalid(fs...)
+	}
+	var out []Placed
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		out = nil
+		now := s.clock.Now().UTC()
+		q, err := s.loadQuote(ctx, tx, in.QuoteID)
+		if err != nil {
+			return err
+		}
+		if q.accountID != p.AccountID {
+			return problem.NotFoundError()
+		}
+		// Claim the quote: the conditional UPDATE is the guard, so two
+		// requests racing with one quote place it once.
+		res, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = $1, idempotency_key = $2 WHERE id = $3 AND used_at IS NULL`, now, in.IdempotencyKey, q.id)
+		if err != nil {
+			return fmt.Errorf("order: claim quote: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var key string
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(idempotency_key, '') FROM checkout_quotes WHERE id = $1`, q.id).Scan(&key); err != nil {
+				return err
+			}
+			if key == in.IdempotencyKey {
+				out, err = s.placedFor(ctx, tx, q.id)
+				return err
+			}
+			return quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
+		}
+		if !now.Before(q.expiresAt) {
+			return quoteExpired("确认单已超过 15 分钟有效期，请重新确认订单", "The confirmation is older than 15 minutes; please confirm again")
+		}
+		terms := s.Terms()
+		if terms.Version != q.termsVersion {
+			return quoteExpired("交易规则已更新，请重新阅读并确认", "The transaction terms changed; please read and confirm them again")
+		}
+		for _, qo := range q.body.Orders {
+			placed, err := s.placeOne(ctx, tx, p.AccountID, q, qo, terms, in.AcknowledgeNonReturnable, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, *placed)
+		}
+		// The checked-out lines leave the cart; anything else stays.
+		var skus []string
+		for _, qo := range q.body.Orders {
+			for _, l := range qo.Lines {
+				skus = append(skus, l.SKUID)
+			}
+		}
+		return removeFromCartTx(ctx, tx, p.AccountID, skus)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// recheck reads every line's SKU again inside the transaction: a price,
+// listing version or sale status that changed since the quote expires it.
+func (s *Service) recheck(ctx context.Context, qo QuoteOrder, now time.Time) ([]*catalog.SKUInfo, error) {
+	infos := make([]*catalog.SKUInfo, len(qo.Lines))
+	var changed []string
+	for i, l := range qo.Lines {
+		info, err := s.catalog.Purchasable(ctx, l.SKUID, now)
+		if err != nil {
+			if _, ok := problem.As(err); ok {
+				changed = append(changed, l.SKUID)
+				continue
+			}
+			return nil, err
+		}
+		if info.Price.Amount != l.UnitPrice.Amount || info.ProductVersion != l.ProductVersion || info.SellerID != qo.SellerID {
+			changed = append(changed, l.SKUID)
+			continue
+		}
+		infos[i] = info
+	}
+	if len(changed) > 0 {
+		return nil, problem.New(problem.QuoteExpired, i18n.T("部分商品的价格或信息在确认后发生了变化，请重新确认订单", "A price or listing changed after you confirmed; please confirm again")).With("sku_ids", changed)
+	}
+	return infos, nil
+}
+
+func (s *Service) placeOne(ctx context.Context, tx *db.Tx, accountID string, q *quoteRow, qo QuoteOrder, terms Terms, ackNonReturnable bool, now time.Time) (*Placed, error) {
+	infos, err := s.recheck(ctx, qo, now)
+	if err != nil {
+		return nil, err
+	}
+	orderID := id.New()
+	lines := make([]inventory.Line, len(qo.Lines))
+	for i, l := range qo.Lines {
+		lines[i] = inventory.Line{SKUID: l.SKUID, Quantity: l.Quantity}
+	}
+	// R-6.4-6: the reservation is part of the order's transaction.
+	if err := s.stock.ReserveTx(ctx, tx, lines, orderID); err != nil {
+		return nil, err
+	}
+	number, serial, err := s.nextNumber(ctx, tx, now)
+	if err != nil {
+		return nil, err
+	}
+	payBefore := now.Add(s.PayWindow)
+	c := Contract{Kind: "gbmall.order-contract/v1", OrderID: orderID, Number: number, CheckoutID: q.id, PlacedAt: now, PayBefore: payBefore,
+		Buyer:      ContractBuyer{AccountID: accountID, Delivery: q.addr.Masked()},
+		Seller:     ContractSeller{ID: qo.SellerID, Name: qo.SellerName, LicenceURL: qo.SellerLicenceURL, DisclosureURL: qo.SellerDisclosureURL},
+		ItemsTotal: qo.ItemsTotal, Shipping: qo.Shipping, Total: qo.Total, DeliveryPromise: qo.DeliveryPromise, AddOns: []AddOn{},
+		Terms: ContractTerms{Version: terms.Version, SHA256: terms.SHA256(), URL: TermsURL(terms.Version), Accepted: true, NonReturnableAcknowledged: ackNonReturnable}}
+	for i, l := range qo.Lines {
+		// R-6.6-5: a line not returnable by nature stays returnable unless
+		// the buyer confirmed otherwise for this order.
+		returnable := l.Returnable7d || !ackNonReturnable
+		c.Lines = append(c.Lines, ContractLine{LineNo: i + 1, SKUID: l.SKUID, ProductID: l.ProductID, ProductVersion: l.ProductVersion,
+			Title: l.Title, Attributes: l.Attributes, UnitPrice: l.UnitPrice, Quantity: l.Quantity, LineTotal: l.LineTotal, Returnable7d: returnable})
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	digest := hex.EncodeToString(sum[:])
+	addrJSON, _ := json.Marshal(q.addr)
+	enc, err := s.keys.Encrypt(string(addrJSON), "orders.address|"+orderID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, number, serial, checkout_id, account_id, seller_id, status, currency, items_fen, shipping_fen, total_fen,
+		terms_version, contract, contract_sha256, address_enc, region_code, placed_at, pay_before, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $17)`,
+		orderID, number, serial, q.id, accountID, qo.SellerID, string(AwaitingPayment), catalog.Currency, qo.ItemsTotal.Amount, qo.Shipping.Amount, qo.Total.Amount,
+		terms.Version, string(raw), digest, enc, q.addr.RegionCode, now, payBefore); err != nil {
+		return nil, fmt.Errorf("order: insert: %w", err)
+	}
+	for i, l := range c.Lines {
+		attrs, _ := json.Marshal(l.Attributes)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, line_no, sku_id, product_id, product_version, title, attributes,
+			unit_price_fen, quantity, line_fen, returnable_7d, commission_bp) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			orderID, l.LineNo, l.SKUID, l.ProductID, l.ProductVersion, l.Title, string(attrs), l.UnitPrice.Amount, l.Quantity, l.LineTotal.Amount,
+			l.Returnable7d, infos[i].CommissionBP); err != nil {
+			return nil, fmt.Errorf("order: insert line: %w", err)
+		}
+	}
+	if err := s.history(ctx, tx, orderID, "", AwaitingPayment, "place", actorOf(ctx), "", now); err != nil {
+		return nil, err
+	}
+	if err := s.trail.RecordTx(ctx, tx, audit.Event{Action: "order.place", ObjectType: "order", ObjectID: orderID,
+		Details: map[string]any{"number": number, "seller_id": qo.SellerID, "total_fen": qo.Total.Amount, "contract_sha256": digest, "terms_version": terms.Version}}); err != nil {
+		return nil, err
+	}
+	return &Placed{ID: orderID, Number: number, Status: AwaitingPayment, SellerID: qo.SellerID, Total: qo.Total, PayBefore: payBefore}, nil
+}
+
+// placedFor returns the orders a used quote placed (an idempotent replay).
+func (s *Service) placedFor(ctx context.Context, q db.Querier, quoteID string) ([]Placed, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, number, status, seller_id, total_fen, pay_before FROM orders WHERE checkout_id = $1 ORDER BY number`, quoteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Placed
+	for rows.Next() {
+		var p Placed
+		if err := rows.Scan(&p.ID, &p.Number, &p.Status, &p.SellerID, &p.Total.Amount, &p.PayBefore); err != nil {
+			return nil, err
+		}
+		p.Total.Currency = catalog.Currency
+		p.PayBefore = p.PayBefore.UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// nextNumber makes the human-readable order number: the Beijing date, a
+// 10-digit serial and a Luhn check digit, e.g. 2026112800000000427. The
+// serial comes from a PostgreSQL sequence (no hot row between concurrent
+// checkouts) or, on SQLite, whose single writer already serialises
+// checkouts, from the highest number so far.
+func (s *Service) nextNumber(ctx context.Context, tx *db.Tx, now time.Time) (string, int64, error) {
+	var serial int64
+	var err error
+	if tx.Dialect() == db.Postgres {
+		err = tx.QueryRowContext(ctx, `SELECT nextval('order_number_seq')`).Scan(&serial)
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(serial), 0) + 1 FROM orders`).Scan(&serial)
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("order: number: %w", err)
+	}
+	body := org.Today(now)
+	body = strings.ReplaceAll(body, "-", "") + fmt.Sprintf("%010d", serial%10_000_000_000)
+	return body + string(luhn(body)), serial, nil
+}
+
+// luhn is the check digit that catches a mistyped digit or a swap of two
+// neighbours when a consumer reads a number to customer service.
+func luhn(digits string) byte {
+	sum := 0
+	double := true
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return byte('0' + (10-sum%10)%10)
+}
+
+// ValidNumber reports whether an order number is well formed.
+func ValidNumber(n string) bool {
+	if len(n) != 19 {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return luhn(n[:18]) == n[18]
+}
+
+func (s *Service) history(ctx context.Context, tx *db.Tx, orderID string, from, to Status, event, actor, reason string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO order_status_history (id, order_id, from_status, to_status, event, actor_id, reason, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id.New(), orderID, string(from), string(to), event, actor, reason, at); err != nil {
+		return fmt.Errorf("order: history: %w", err)
+	}
+	return nil
+}

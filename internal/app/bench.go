@@ -24,7 +24,11 @@ const benchUsage = `usage:
   gbmall bench seed --products N [--data DIR] [--database URL]
       load the demo data and N generated listed products (with a progress bar)
   gbmall bench http --url URL [--scenario product|list|search] [--connections 32] [--duration 10s]
-      load a running gbmall over HTTP and report requests/s and latency percentiles`
+      load a running gbmall over HTTP and report requests/s and latency percentiles
+  gbmall bench orders --url URL[,URL…] [--consumers 16] [--orders 200] [--data DIR] [--database URL]
+      orders placed per second through the HTTP API (products and consumers prepared in the database)
+  gbmall bench flash --url URL[,URL…] [--consumers 1000] [--units 100] [--data DIR] [--database URL]
+      flash sale: consumers race for a few units of one SKU; checks nothing is oversold and the ledger balances`
 
 // cmdBench runs the benchmark tools: a data generator and an HTTP load
 // generator, so the figures in the README can be reproduced on any
@@ -39,6 +43,10 @@ func cmdBench(ctx context.Context, env Env, args []string) error {
 		return benchSeed(ctx, env, args[1:])
 	case "http":
 		return benchHTTP(ctx, env, args[1:])
+	case "orders":
+		return benchOrders(ctx, env, args[1:])
+	case "flash":
+		return benchFlash(ctx, env, args[1:])
 	}
 	fmt.Fprintln(env.Stderr, benchUsage)
 	return fmt.Errorf("unknown bench subcommand %q", args[0])

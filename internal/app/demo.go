@@ -95,6 +95,12 @@ func LoadDemo(ctx context.Context, p *Platform) (*DemoInfo, error) {
 	if err := loadDemoCatalog(ctx, p); err != nil {
 		return nil, err
 	}
+	if err := loadDemoImages(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := loadDemoOrders(ctx, p, info, reviewerID); err != nil {
+		return nil, err
+	}
 	return info, nil
 }
 

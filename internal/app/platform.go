@@ -13,7 +13,9 @@ import (
 	"gbmall/internal/document"
 	"gbmall/internal/identity"
 	"gbmall/internal/inventory"
+	"gbmall/internal/order"
 	"gbmall/internal/org"
+	"gbmall/internal/payment"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/fieldcrypt"
@@ -31,7 +33,10 @@ type Platform struct {
 	Orgs      *org.Service
 	Documents *document.Store
 	Catalog   *catalog.Service
+	Images    *catalog.ImageStore
 	Inventory *inventory.Service
+	Orders    *order.Service
+	Payments  *payment.Service
 	Scheduler *jobs.Scheduler
 	Log       *slog.Logger
 	DataDir   string
@@ -76,8 +81,17 @@ func Open(ctx context.Context, c Common, getenv func(string) string, log *slog.L
 	p.Catalog = catalog.NewService(d, clk, trail, p.Orgs)
 	ix := search.New(d)
 	p.Catalog.Indexer, p.Catalog.Finder = ix, ix
+	p.Images = catalog.NewImageStore(p.Catalog, c.DataDir)
 	p.Inventory = inventory.NewService(d, clk, trail, keys)
 	p.Catalog.Stock = p.Inventory
+	p.Orders = order.NewService(d, clk, trail, keys, p.Catalog, p.Inventory)
+	payKey, err := payment.LoadKey(c.DataDir, getenv)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	p.Payments = payment.NewService(d, clk, trail, p.Orgs, p.Orders, payKey, log)
+	p.Payments.Wire()
 	p.Scheduler = jobs.NewScheduler(d, clk, log, jobs.DefaultOwner())
 	p.registerJobs()
 	return p, nil
@@ -90,6 +104,12 @@ func (p *Platform) registerJobs() {
 	p.Scheduler.Register(jobs.Periodic{Name: "org.daily-check", DailyAt: 1, Run: p.Orgs.DailyCheck})
 	// R-6.4-11: expired batches are written off just after midnight, Beijing time (they stop selling at once anyway).
 	p.Scheduler.Register(jobs.Periodic{Name: "inventory.expire-batches", DailyAt: 0, Run: p.Inventory.ExpireBatches})
+	// R-6.6-7: unpaid orders are cancelled at pay_before, their stock released.
+	p.Scheduler.Register(jobs.Periodic{Name: "order.payment-deadline", Every: time.Minute, DailyAt: -1, Run: p.Orders.ExpireUnpaid})
+	// R-6.6-8: paid orders not accepted within 24 hours are cancelled and owed a full refund.
+	p.Scheduler.Register(jobs.Periodic{Name: "order.acceptance-deadline", Every: 5 * time.Minute, DailyAt: -1, Run: p.Orders.ExpireUnaccepted})
+	// R-6.5-5, R-8.2-6: active query of pending trades, closing, refunds, settlements, daily reconciliation.
+	p.Payments.RegisterJobs(p.Scheduler)
 }
 
 // Close releases the database.

@@ -39,6 +39,7 @@ Commands:
   audit verify     check the audit trail's hash chains
   jobs run-due     run every periodic job that is due now, once
   bench            generate benchmark data (seed) or load a running server (http)
+  paysim           run the sandbox payment provider (its own process and data)
   version          print the version
 
 Run "gbmall <command> --help" for a command's flags.
@@ -77,6 +78,8 @@ func Run(ctx context.Context, env Env) int {
 		err = cmdJobsRunDue(ctx, env, rest[1:])
 	case "bench":
 		err = cmdBench(ctx, env, rest)
+	case "paysim":
+		err = cmdPaysim(ctx, env, rest)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, versionString())
 		return 0

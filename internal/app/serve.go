@@ -36,6 +36,9 @@ func cmdServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer p.Close()
+	if err := startProfiling(env.Getenv("GBMALL_PPROF_LISTEN"), log); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
@@ -51,6 +54,7 @@ func cmdServe(ctx context.Context, env Env, args []string) error {
 		// Hashing the demo passwords (argon2id, 64 MiB each) leaves the
 		// heap large; hand it back so an idle demo stays small.
 		debug.FreeOSMemory()
+		defer startDemoPayments(ctx, p, demo)() // paysim in-process, registered as the demo payment provider
 	}
 	handler := NewHandler(p, c)
 	srv := &http.Server{
@@ -105,7 +109,8 @@ func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	metrics := httpapi.NewMetrics()
 	limiter := identity.NewLoginLimiter(p.Clock, c.RateLimits == "on")
 	secure := c.TLSCert != "" || len(c.PublicURL) > 8 && c.PublicURL[:8] == "https://"
-	api := httpapi.New(httpapi.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Inventory: p.Inventory, Trail: p.Trail, Log: p.Log,
+	p.Payments.PublicURL = c.PublicURL
+	api := httpapi.New(httpapi.Deps{Payments: p.Payments, DB: p.DB, Clock: p.Clock, Identity: p.Identity, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Images: p.Images, Inventory: p.Inventory, Orders: p.Orders, Trail: p.Trail, Log: p.Log,
 		Version: Version, RateLimits: c.RateLimits == "on", TrustProxy: c.TrustProxy, SecureCookies: secure, Limiter: limiter})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -128,7 +133,9 @@ func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/api/", api.Handler())
+	// Product images: public, content-addressed, cached for a year.
+	mux.HandleFunc("GET /media/{sha}/{file}", p.Images.ServeMedia)
 	mux.Handle("/", web.New(web.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Trail: p.Trail, Log: p.Log,
-		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on", Limiter: limiter, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Inventory: p.Inventory}))
+		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on", Limiter: limiter, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Images: p.Images, Inventory: p.Inventory, Orders: p.Orders}))
 	return httpapi.Observe(mux, p.Log, metrics, c.TLSCert != "")
 }

@@ -148,7 +148,7 @@ func TestSellerSuppliesStocksListsAndShopperFinds(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`form[role=search]`)),
 	)
 	h.shot("10-search")
-	link := `.store-card a[href="/p/` + productID + `"]`
+	link := `.store-card a.store-card-title[href="/p/` + productID + `"]`
 	found, err := chromedp.Run(h.ctx, chromedp.Evaluate[bool](`document.querySelector('`+link+`') !== null`))
 	if err != nil {
 		t.Fatal(err)

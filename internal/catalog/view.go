@@ -52,6 +52,7 @@ type Product struct {
 	InStock             bool       `json:"in_stock"`
 	Purchasable         bool       `json:"purchasable"`
 	SKUs                []SKU      `json:"skus"`
+	Images              []Image    `json:"images" doc:"in display order; the first is the main image"`
 	CreatedAt           time.Time  `json:"created_at"`
 	UpdatedAt           time.Time  `json:"updated_at"`
 	ListedAt            *time.Time `json:"listed_at,omitempty"`
@@ -93,6 +94,9 @@ func (s *Service) view(ctx context.Context, productID string) (*Product, error) 
 		return nil, err
 	}
 	if err := s.sellable(ctx, skus); err != nil {
+		return nil, err
+	}
+	if out.Images, err = productImages(ctx, q, productID); err != nil {
 		return nil, err
 	}
 	onSale := r.status == StatusListed && s.tradeCheck(ctx, t, r.orgID, r.categoryID, s.now()) == nil
@@ -138,6 +142,7 @@ type ProductSummary struct {
 	Version       int       `json:"version"`
 	MinPrice      Money     `json:"min_price"`
 	ReviewPhrases []string  `json:"review_phrases,omitempty" doc:"screening terms that sent it to review"`
+	ImageURL      string    `json:"image_url,omitempty" doc:"the main image, 160 px"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
@@ -265,6 +270,9 @@ func (s *Service) summaries(ctx context.Context, where []string, args []any, f P
 		if err := s.addReviewPhrases(ctx, out, descriptions); err != nil {
 			return nil, "", err
 		}
+	}
+	if err := summaryImages(ctx, s.db.Reader(ctx), out); err != nil {
+		return nil, "", err
 	}
 	return out, next, nil
 }

@@ -18,6 +18,7 @@ import (
 	"gbmall/internal/identity"
 	"gbmall/internal/identity/credential"
 	"gbmall/internal/inventory"
+	"gbmall/internal/order"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
@@ -27,12 +28,13 @@ import (
 )
 
 type bundle struct {
-	t     *testing.T
-	db    *db.DB
-	clock *clock.Fake
-	ids   *identity.Service
-	orgs  *org.Service
-	srv   *httptest.Server
+	t      *testing.T
+	db     *db.DB
+	clock  *clock.Fake
+	ids    *identity.Service
+	orgs   *org.Service
+	orders *order.Service
+	srv    *httptest.Server
 }
 
 func setup(t *testing.T, d *db.DB) *bundle {
@@ -51,10 +53,11 @@ func setup(t *testing.T, d *db.DB) *bundle {
 	inv := inventory.NewService(d, clk, trail, keys)
 	cat := catalog.NewService(d, clk, trail, orgs)
 	cat.Stock = inv
-	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Catalog: cat, Inventory: inv, Trail: trail, Log: log, Version: "test", RateLimits: false})
+	ord := order.NewService(d, clk, trail, keys, cat, inv)
+	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Catalog: cat, Inventory: inv, Orders: ord, Trail: trail, Log: log, Version: "test", RateLimits: false})
 	srv := httptest.NewServer(httpapi.Observe(api.Handler(), log, nil, false))
 	t.Cleanup(srv.Close)
-	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, srv: srv}
+	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, orders: ord, srv: srv}
 }
 
 type resp struct {

@@ -97,6 +97,9 @@ func (a *API) catalogRoutes() {
 			if err != nil {
 				return nil, err
 			}
+			if xs, err = svc.WithImages(ctx, xs); err != nil {
+				return nil, err
+			}
 			return items(xs, next), nil
 		})
 	register(a.huma, op(http.MethodGet, "/products/{id}", "get-product", "A product page: SKUs, prices, stock, seller disclosure link (listed products are public)", "catalogue"),

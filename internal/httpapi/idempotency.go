@@ -36,6 +36,11 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
+// selfIdempotent are the endpoints that keep their Idempotency-Key, and
+// their first answer, inside their own transaction (placing orders: the
+// key and the orders commit together, with no second write).
+var selfIdempotent = map[string]bool{"/api/v1/orders": true}
+
 // idempotency honours the Idempotency-Key header on POST: the same key and
 // body within 24 hours returns the first answer and creates nothing new;
 // the same key with another body is 422 idempotency-key-reused.
@@ -46,7 +51,7 @@ func (a *API) idempotency(next http.Handler) http.Handler {
 		key := r.Header.Get("Idempotency-Key")
 		// Uploads (multipart) are content-addressed and safe to repeat; their
 		// bodies may be larger than the JSON limit this layer buffers.
-		if r.Method != http.MethodPost || key == "" || strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if r.Method != http.MethodPost || key == "" || strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") || selfIdempotent[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}

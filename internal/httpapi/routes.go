@@ -15,7 +15,16 @@ func (a *API) routes() {
 	if a.deps.Catalog != nil {
 		a.catalogRoutes()
 	}
+	if a.deps.Images != nil {
+		RegisterImageRoutes(a.huma, a.deps.Images)
+	}
 	if a.deps.Inventory != nil {
 		a.inventoryRoutes()
+	}
+	if a.deps.Orders != nil {
+		a.orderRoutes()
+	}
+	if a.deps.Payments != nil {
+		a.paymentRoutes()
 	}
 }

@@ -18,9 +18,12 @@ import (
 	"gbmall/internal/document"
 	"gbmall/internal/identity"
 	"gbmall/internal/inventory"
+	"gbmall/internal/order"
 	"gbmall/internal/org"
+	"gbmall/internal/payment"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
+	"gbmall/internal/platform/httpcache"
 )
 
 // Deps are the API's collaborators.
@@ -31,7 +34,10 @@ type Deps struct {
 	Orgs          *org.Service
 	Documents     *document.Store
 	Catalog       *catalog.Service
+	Images        *catalog.ImageStore // product images; nil mounts no image endpoints
 	Inventory     *inventory.Service
+	Orders        *order.Service
+	Payments      *payment.Service // nil mounts no payment endpoints
 	Trail         *audit.Trail
 	Log           *slog.Logger
 	Version       string
@@ -49,6 +55,7 @@ type API struct {
 	huma    huma.API
 	limiter *identity.LoginLimiter
 	handler http.Handler
+	cache   *httpcache.Cache
 }
 
 // New builds the API. Mount its Handler at /api/v1/.
@@ -80,6 +87,7 @@ func New(d Deps) *API {
 	})
 	h = a.idempotency(h)
 	h = Authenticator(d.Identity, d.TrustProxy, d.Log)(h)
+	h = a.catalogCache(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	a.handler = h
 	return a

@@ -43,10 +43,13 @@ func (f *fakeCatalog) Purchasable(_ context.Context, skuID string, _ time.Time) 
 	return &c, nil
 }
 
-func (f *fakeCatalog) setPrice(skuID string, fen int64) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.skus[skuID].Price = catalog.CNY(fen)
+// setPrice changes the price in the table and in the database, as the
+// catalogue's SetPrice would.
+func (b *bundle) setPrice(skuID string, fen int64) {
+	b.cat.mu.Lock()
+	b.cat.skus[skuID].Price = catalog.CNY(fen)
+	b.cat.mu.Unlock()
+	b.exec(`UPDATE skus SET price_fen = $1 WHERE id = $2`, fen, skuID)
 }
 
 type bundle struct {

@@ -211,7 +211,7 @@ func TestPlaceRefusals(t *testing.T) {
 		}
 		// A price change after the quote: 409 quote-expired, nothing reserved.
 		q := quote()
-		b.cat.setPrice(sku, 900)
+		b.setPrice(sku, 900)
 		if _, err := b.svc.Place(b.alice, order.PlaceInput{QuoteID: q, AcceptTerms: true, IdempotencyKey: "k1"}); codeOf(err) != problem.QuoteExpired {
 			t.Fatalf("changed price: %v", err)
 		}
@@ -308,14 +308,14 @@ func TestLifecycleAndDeadlines(t *testing.T) {
 			t.Fatal("not reserved")
 		}
 		b.clock.Advance(29 * time.Minute)
-		if err := b.svc.ExpireUnpaid(context.Background()); err != nil {
+		if err := b.svc.ExpireUnpaid(context.Background(), b.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if o, _ := b.svc.Get(b.alice, ps2[0].ID); o.Status != order.AwaitingPayment {
 			t.Fatal("cancelled before the deadline")
 		}
 		b.clock.Advance(time.Minute)
-		if err := b.svc.ExpireUnpaid(context.Background()); err != nil {
+		if err := b.svc.ExpireUnpaid(context.Background(), b.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if o, _ := b.svc.Get(b.alice, ps2[0].ID); o.Status != order.Cancelled || o.History[1].Actor != "system" {
@@ -331,7 +331,7 @@ func TestLifecycleAndDeadlines(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.clock.Advance(24*time.Hour + time.Minute)
-		if err := b.svc.ExpireUnaccepted(context.Background()); err != nil {
+		if err := b.svc.ExpireUnaccepted(context.Background(), b.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		o, _ = b.svc.Get(b.alice, ps3[0].ID)
@@ -446,7 +446,7 @@ func TestCart(t *testing.T) {
 		b.cat.mu.Lock()
 		b.cat.off[gone] = true
 		b.cat.mu.Unlock()
-		b.cat.setPrice(sku, 1200)
+		b.setPrice(sku, 1200)
 		c, err = b.svc.SetCartQuantity(b.alice, sku, 3)
 		if err != nil || c.Lines[0].UnitPrice.Amount != 1200 || c.Lines[0].State != "ok" || c.Lines[1].State != "unavailable" || c.Total.Amount != 3600 {
 			t.Fatalf("live price and state: %+v %v", c, err)

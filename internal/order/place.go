@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -127,17 +128,63 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
 	if len(fs) > 0 {
 		return nil, problem.Invalid(fs...)
 	}
+	// Everything that can be checked without the write lock is checked
+	// first, on the read pool: the placing transaction then holds the
+	// writer (SQLite) or the stock rows (PostgreSQL) only for the guarded
+	// writes. Inside it, the claim of the quote and one query re-reading
+	// prices and listing versions close the gap.
+	q, err := s.loadQuote(ctx, s.db.Reader(ctx), in.QuoteID)
+	if err != nil {
+		return nil, err
+	}
+	if q.accountID != p.AccountID {
+		return nil, problem.NotFoundError()
+	}
+	if q.used {
+		if q.key == in.IdempotencyKey {
+			return s.answerOf(ctx, s.db.Reader(ctx), q.id)
+		}
+		return nil, quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
+	}
+	now := s.clock.Now().UTC()
+	// The same key with another body (another quote) within 24 hours is
+	// refused, as for every other creating request.
+	var reused int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM checkout_quotes WHERE account_id = $1 AND idempotency_key = $2 AND id <> $3 AND used_at > $4`,
+		p.AccountID, in.IdempotencyKey, q.id, now.Add(-24*time.Hour)).Scan(&reused); err != nil {
+		return nil, fmt.Errorf("order: idempotency key: %w", err)
+	}
+	if reused > 0 {
+		return nil, problem.New(problem.IdempotencyKeyReused, i18n.T("该幂等键已用于内容不同的请求", "This Idempotency-Key was used with a different request"))
+	}
+	if !now.Before(q.expiresAt) {
+		return nil, quoteExpired("确认单已超过 15 分钟有效期，请重新确认订单", "The confirmation is older than 15 minutes; please confirm again")
+	}
+	terms := s.Terms()
+	if terms.Version != q.termsVersion {
+		return nil, quoteExpired("交易规则已更新，请重新阅读并确认", "The transaction terms changed; please read and confirm them again")
+	}
+	infos := make([][]*catalog.SKUInfo, len(q.body.Orders))
+	for i, qo := range q.body.Orders {
+		if infos[i], err = s.recheck(ctx, qo, now); err != nil {
+			return nil, err
+		}
+	}
+	// Stock already gone is refused before any lock is taken: once a
+	// flash sale sells out, the losers never queue for the stock row. The
+	// guarded reservation in the transaction stays the real check.
+	var items []Item
+	for _, qo := range q.body.Orders {
+		for _, l := range qo.Lines {
+			items = append(items, Item{SKUID: l.SKUID, Quantity: l.Quantity})
+		}
+	}
+	if err := s.checkStock(ctx, items); err != nil {
+		return nil, err
+	}
 	var out []Placed
 	err = s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		out = nil
-		now := s.clock.Now().UTC()
-		q, err := s.loadQuote(ctx, tx, in.QuoteID)
-		if err != nil {
-			return err
-		}
-		if q.accountID != p.AccountID {
-			return problem.NotFoundError()
-		}
 		// Claim the quote: the conditional UPDATE is the guard, so two
 		// requests racing with one quote place it once.
 		res, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = $1, idempotency_key = $2 WHERE id = $3 AND used_at IS NULL`, now, in.IdempotencyKey, q.id)
@@ -150,32 +197,37 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
 				return err
 			}
 			if key == in.IdempotencyKey {
-				out, err = s.placedFor(ctx, tx, q.id)
+				out, err = s.answerOf(ctx, tx, q.id)
 				return err
 			}
 			return quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
 		}
-		if !now.Before(q.expiresAt) {
-			return quoteExpired("确认单已超过 15 分钟有效期，请重新确认订单", "The confirmation is older than 15 minutes; please confirm again")
-		}
-		terms := s.Terms()
-		if terms.Version != q.termsVersion {
-			return quoteExpired("交易规则已更新，请重新阅读并确认", "The transaction terms changed; please read and confirm them again")
-		}
-		for _, qo := range q.body.Orders {
-			placed, err := s.placeOne(ctx, tx, p.AccountID, q, qo, terms, in.AcknowledgeNonReturnable, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, *placed)
-		}
-		// The checked-out lines leave the cart; anything else stays.
 		var skus []string
 		for _, qo := range q.body.Orders {
 			for _, l := range qo.Lines {
 				skus = append(skus, l.SKUID)
 			}
 		}
+		if err := unchangedTx(ctx, tx, q.body.Orders); err != nil {
+			return err
+		}
+		for i, qo := range q.body.Orders {
+			placed, err := s.placeOne(ctx, tx, p.AccountID, q, qo, infos[i], terms, in.AcknowledgeNonReturnable, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, *placed)
+		}
+		// The first answer is kept with the key, in this transaction: a
+		// replay returns it exactly and nothing is written twice.
+		answer, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET answer = $1 WHERE id = $2`, string(answer), q.id); err != nil {
+			return err
+		}
+		// The checked-out lines leave the cart; anything else stays.
 		return removeFromCartTx(ctx, tx, p.AccountID, skus)
 	})
 	if err != nil {
@@ -184,8 +236,53 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
 	return out, nil
 }
 
-// recheck reads every line's SKU again inside the transaction: a price,
-// listing version or sale status that changed since the quote expires it.
+// unchangedTx re-reads, inside the placing transaction, the price, listing
+// version and status of every line in one query: a change committed since
+// the checks before the transaction expires the quote.
+func unchangedTx(ctx context.Context, tx *db.Tx, orders []QuoteOrder) error {
+	want := map[string]QuoteLine{}
+	var args []any
+	var ph []string
+	for _, qo := range orders {
+		for _, l := range qo.Lines {
+			want[l.SKUID] = l
+			args = append(args, l.SKUID)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.price_fen, p.version, p.status FROM skus s JOIN products p ON p.id = s.product_id
+		WHERE s.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("order: recheck: %w", err)
+	}
+	defer rows.Close()
+	var changed []string
+	seen := 0
+	for rows.Next() {
+		var skuID, status string
+		var price int64
+		var version int
+		if err := rows.Scan(&skuID, &price, &version, &status); err != nil {
+			return err
+		}
+		seen++
+		l := want[skuID]
+		if price != l.UnitPrice.Amount || version != l.ProductVersion || status != string(catalog.StatusListed) {
+			changed = append(changed, skuID)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(changed) > 0 || seen != len(want) {
+		return problem.New(problem.QuoteExpired, i18n.T("部分商品的价格或信息在确认后发生了变化，请重新确认订单", "A price or listing changed after you confirmed; please confirm again")).With("sku_ids", changed)
+	}
+	return nil
+}
+
+// recheck reads every line's SKU again: a price, listing version, seller
+// or sale status (licences included) that changed since the quote expires
+// it.
 func (s *Service) recheck(ctx context.Context, qo QuoteOrder, now time.Time) ([]*catalog.SKUInfo, error) {
 	infos := make([]*catalog.SKUInfo, len(qo.Lines))
 	var changed []string
@@ -210,11 +307,7 @@ func (s *Service) recheck(ctx context.Context, qo QuoteOrder, now time.Time) ([]
 	return infos, nil
 }
 
-func (s *Service) placeOne(ctx context.Context, tx *db.Tx, accountID string, q *quoteRow, qo QuoteOrder, terms Terms, ackNonReturnable bool, now time.Time) (*Placed, error) {
-	infos, err := s.recheck(ctx, qo, now)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) placeOne(ctx context.Context, tx *db.Tx, accountID string, q *quoteRow, qo QuoteOrder, infos []*catalog.SKUInfo, terms Terms, ackNonReturnable bool, now time.Time) (*Placed, error) {
 	orderID := id.New()
 	lines := make([]inventory.Line, len(qo.Lines))
 	for i, l := range qo.Lines {
@@ -278,24 +371,17 @@ func (s *Service) placeOne(ctx context.Context, tx *db.Tx, accountID string, q *
 	return &Placed{ID: orderID, Number: number, Status: AwaitingPayment, SellerID: qo.SellerID, Total: qo.Total, PayBefore: payBefore}, nil
 }
 
-// placedFor returns the orders a used quote placed (an idempotent replay).
-func (s *Service) placedFor(ctx context.Context, q db.Querier, quoteID string) ([]Placed, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, number, status, seller_id, total_fen, pay_before FROM orders WHERE checkout_id = $1 ORDER BY number`, quoteID)
-	if err != nil {
+// answerOf returns the first answer of a used quote (an idempotent replay).
+func (s *Service) answerOf(ctx context.Context, q db.Querier, quoteID string) ([]Placed, error) {
+	var raw sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT answer FROM checkout_quotes WHERE id = $1`, quoteID).Scan(&raw); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []Placed
-	for rows.Next() {
-		var p Placed
-		if err := rows.Scan(&p.ID, &p.Number, &p.Status, &p.SellerID, &p.Total.Amount, &p.PayBefore); err != nil {
-			return nil, err
-		}
-		p.Total.Currency = catalog.Currency
-		p.PayBefore = p.PayBefore.UTC()
-		out = append(out, p)
+	if err := json.Unmarshal([]byte(raw.String), &out); err != nil || !raw.Valid {
+		return nil, fmt.Errorf("order: stored answer of quote %s: %v", quoteID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // nextNumber makes the human-readable order number: the Beijing date, a

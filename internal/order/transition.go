@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gbmall/internal/audit"
@@ -210,8 +211,8 @@ func (s *Service) ConfirmReceipt(ctx context.Context, orderID string) (*Order, e
 
 // expireDue fires ev on every order in state st whose deadline column is
 // past, each in its own transaction so one failure stops nothing else.
-func (s *Service) expireDue(ctx context.Context, st Status, col string, ev Event, reason string) error {
-	now := s.clock.Now().UTC()
+func (s *Service) expireDue(ctx context.Context, now time.Time, st Status, col string, ev Event, reason string) error {
+	now = now.UTC()
 	ctx = audit.WithActor(ctx, audit.System)
 	for {
 		rows, err := s.db.Query(ctx, `SELECT id FROM orders WHERE status = $1 AND `+col+` <= $2 ORDER BY `+col+` LIMIT 200`, string(st), now)
@@ -254,12 +255,12 @@ func (s *Service) expireDue(ctx context.Context, st Status, col string, ev Event
 
 // ExpireUnpaid cancels orders not paid by pay_before and releases their
 // stock (R-6.6-7). A periodic job.
-func (s *Service) ExpireUnpaid(ctx context.Context) error {
-	return s.expireDue(ctx, AwaitingPayment, "pay_before", EvPaymentExpired, "not paid before the deadline")
+func (s *Service) ExpireUnpaid(ctx context.Context, now time.Time) error {
+	return s.expireDue(ctx, now, AwaitingPayment, "pay_before", EvPaymentExpired, "not paid before the deadline")
 }
 
 // ExpireUnaccepted cancels paid orders the seller did not accept within
 // AcceptWindow; they are refunded in full (R-6.6-8). A periodic job.
-func (s *Service) ExpireUnaccepted(ctx context.Context) error {
-	return s.expireDue(ctx, Paid, "accept_before", EvAcceptExpired, "not accepted by the seller within 24 hours")
+func (s *Service) ExpireUnaccepted(ctx context.Context, now time.Time) error {
+	return s.expireDue(ctx, now, Paid, "accept_before", EvAcceptExpired, "not accepted by the seller within 24 hours")
 }

@@ -34,8 +34,8 @@ type Line struct {
 	CommissionBP   int               `json:"commission_bp" doc:"the platform's commission on this line, basis points"`
 }
 
-// HistoryEntry is one transition.
-type HistoryEntry struct {
+// StatusChange is one transition.
+type StatusChange struct {
 	From   Status    `json:"from,omitempty"`
 	To     Status    `json:"to"`
 	Event  string    `json:"event"`
@@ -71,7 +71,7 @@ type Order struct {
 	CancelReason string         `json:"cancel_reason,omitempty"`
 	RefundDue    bool           `json:"refund_due" doc:"cancelled after payment: the full amount is owed back"`
 	UpdatedAt    time.Time      `json:"updated_at"`
-	History      []HistoryEntry `json:"history"`
+	History      []StatusChange `json:"history"`
 	Contract     ContractRef    `json:"contract"`
 	Payments     []PaymentRef   `json:"payments"`
 
@@ -147,9 +147,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, orderID string) (*Orde
 		return nil, err
 	}
 	defer rows.Close()
-	o.History = []HistoryEntry{}
+	o.History = []StatusChange{}
 	for rows.Next() {
-		var h HistoryEntry
+		var h StatusChange
 		if err := rows.Scan(&h.From, &h.To, &h.Event, &h.Actor, &h.Reason, &h.At); err != nil {
 			return nil, err
 		}
@@ -380,6 +380,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Order, string, error) 
 	}
 	if len(fs) > 0 {
 		return nil, "", problem.Invalid(fs...)
+	}
+	if len(where) == 0 {
+		// Staff searching every order with no filter.
+		where = append(where, "TRUE")
 	}
 	q := `SELECT ` + orderCols + ` FROM orders o JOIN organizations g ON g.id = o.seller_id WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY o.id DESC LIMIT %d`, f.Limit+1)

@@ -213,7 +213,7 @@ func isUploadPath(path string) bool {
 		return false
 	}
 	id, tail, _ := strings.Cut(rest, "/")
-	return id != "" && tail == "qualifications"
+	return id != "" && (tail == "qualifications" || isImageUploadTail(tail))
 }
 
 // summaryStatus is formStatus for messages about a page rather than one

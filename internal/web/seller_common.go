@@ -35,6 +35,7 @@ func (s *server) sellerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /orgs/{id}/stock/adjust", s.sellerAdjust)
 	mux.HandleFunc("POST /orgs/{id}/stock/count", s.sellerCount)
 	mux.HandleFunc("GET /orgs/{id}/stock/{sku}", s.sellerSKUStock)
+	s.sellerImageRoutes(mux)
 }
 
 // sellerOrg is the seller organisation of the request's {id} when the

@@ -39,13 +39,14 @@ type storeItem struct {
 	SellerID   string
 	SellerName string
 	InStock    bool
+	Image      string // the main image's list rendition, "" when none
 }
 
 func storeItems(xs []catalog.ListItem) []storeItem {
 	out := make([]storeItem, 0, len(xs))
 	for _, x := range xs {
 		out = append(out, storeItem{ID: x.ID, Title: x.Title, Price: storeYuan(x.MinPrice), Reference: storeRefYuan(x.ReferencePrice),
-			SellerID: x.SellerID, SellerName: x.SellerName, InStock: x.InStock})
+			SellerID: x.SellerID, SellerName: x.SellerName, InStock: x.InStock, Image: x.ImageURL})
 	}
 	return out
 }
@@ -122,6 +123,9 @@ func (s *server) storeFront(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items, _, err := s.d.Catalog.Browse(ctx, catalog.BrowseQuery{Sort: catalog.SortNewest, Limit: storeHomeSize})
+	if err == nil {
+		items, err = s.d.Catalog.WithImages(ctx, items)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -246,6 +250,9 @@ func (s *server) storeBrowsePage(ctx context.Context, r *http.Request, page *sto
 		}
 		page.Items = []storeItem{}
 		return nil
+	}
+	if items, err = s.d.Catalog.WithImages(ctx, items); err != nil {
+		return err
 	}
 	page.Items = storeItems(items)
 	q := r.URL.Query()
@@ -477,6 +484,9 @@ func (s *server) storeSellerShop(w http.ResponseWriter, r *http.Request) {
 // first, through the same public list as the storefront.
 func (s *server) storeShopItems(ctx context.Context, orgID string) ([]storeItem, bool, error) {
 	xs, next, err := s.d.Catalog.Browse(ctx, catalog.BrowseQuery{SellerID: orgID, Sort: catalog.SortNewest, Limit: storeShopLimit})
+	if err == nil {
+		xs, err = s.d.Catalog.WithImages(ctx, xs)
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -223,7 +223,7 @@ func TestStorefrontProductPage(t *testing.T) {
 	mustContain(t, p.body, "<h1 class=\"store-product-title\">纯棉男士衬衫</h1>", "支持7天无理由退货",
 		`href="/shops/`+e.orgID+`/licence">查看营业执照与资质</a>`, `href="/shops/`+e.orgID+`">优选好物旗舰店</a>`,
 		`type="radio" name="sku" value="`+shirt.SKUs[0].ID+`"`, "颜色：白", "¥129.00", "¥99.00", "库存 8 件",
-		"<strong>品质可靠</strong>", "加入购物车", "disabled", "下单功能将随订单模块开放")
+		"<strong>品质可靠</strong>", "加入购物车", "disabled", `action="/cart/items"`, `name="quantity"`)
 	mustNotContain(t, p.body, "不支持7天无理由退货")
 	// The SKU without stock cannot be chosen.
 	mustContain(t, p.body, `value="`+shirt.SKUs[1].ID+`" disabled`)

@@ -28,6 +28,7 @@ import (
 	"gbmall/internal/httpapi"
 	"gbmall/internal/identity"
 	"gbmall/internal/inventory"
+	"gbmall/internal/order"
 	"gbmall/internal/org"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
@@ -53,9 +54,15 @@ type Deps struct {
 	// Catalog is the catalogue (the storefront pages); nil leaves the
 	// public welcome page at "/" and no storefront.
 	Catalog *catalog.Service
+	// Images keeps product images (the seller console's image section);
+	// nil leaves it out.
+	Images *catalog.ImageStore
 	// Inventory is stock and suppliers (the seller console); the seller
 	// console needs it and Catalog.
 	Inventory *inventory.Service
+	// Orders is checkout and orders (cart, confirmation, order pages,
+	// the seller's and the operator's order consoles); nil leaves them out.
+	Orders *order.Service
 }
 
 // server holds the parsed templates and the handlers' shared state.
@@ -104,6 +111,8 @@ func New(d Deps) http.Handler {
 	s.orgRoutes(mux)
 	s.storeRoutes(mux)
 	s.sellerRoutes(mux)
+	s.productReviewRoutes(mux)
+	s.orderRoutes(mux)
 	mux.HandleFunc("/", s.notFound)
 
 	var pages http.Handler = mux

@@ -207,7 +207,7 @@ func TestSignupSignsInAndHomeShowsName(t *testing.T) {
 	if home.status != http.StatusOK {
 		t.Fatalf("home: status %d", home.status)
 	}
-	mustContain(t, home.body, "您好，爱丽丝", "还没有订单", `action="/logout"`)
+	mustContain(t, home.body, "您好，爱丽丝", `href="/orders"`, `href="/cart"`, `action="/logout"`)
 
 	acct := e.get(c, "/account")
 	mustContain(t, acct.body, "爱丽丝", "@example.com", "未启用")

@@ -37,6 +37,70 @@ const maxWalkLimit = 1000
 // ("手机", "pro") is contained in every title it matches, so its hits are
 // simply newest first. A query without grams finds nothing.
 func (ix *Index) Find(ctx context.Context, q string, limit int) ([]string, error) {
+	return ix.FindFiltered(ctx, q, Filter{}, limit)
+}
+
+// Filter narrows and orders FindFiltered's answer in the same statement,
+// so a caller asking for a page of a category or a price range never reads
+// the matches it would throw away.
+type Filter struct {
+	// CategoryIDs, when not empty, are the categories allowed (a category
+	// and its subcategories).
+	CategoryIDs []string
+	// SellerID, when set, is the one seller allowed.
+	SellerID string
+	// MinPrice and MaxPrice bound products.min_price_fen; 0 means no bound.
+	MinPrice, MaxPrice int64
+	// Sort is "relevance" (the default), "newest", "price_asc" or
+	// "price_desc"; the last three break ties by id in the same direction.
+	Sort string
+}
+
+func (f Filter) narrows() bool {
+	return len(f.CategoryIDs) > 0 || f.SellerID != "" || f.MinPrice > 0 || f.MaxPrice > 0
+}
+
+// where appends the filter's conditions on products p.
+func (f Filter) where(b *sqlBuilder) {
+	if len(f.CategoryIDs) > 0 {
+		b.WriteString(` AND p.category_id IN (`)
+		for i, c := range f.CategoryIDs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(b.arg(c))
+		}
+		b.WriteString(`)`)
+	}
+	if f.SellerID != "" {
+		b.WriteString(` AND p.organization_id = ` + b.arg(f.SellerID))
+	}
+	if f.MinPrice > 0 {
+		b.WriteString(` AND p.min_price_fen >= ` + b.arg(f.MinPrice))
+	}
+	if f.MaxPrice > 0 {
+		b.WriteString(` AND p.min_price_fen <= ` + b.arg(f.MaxPrice))
+	}
+}
+
+// order returns the ORDER BY keys of a sort other than relevance.
+func (f Filter) order() string {
+	switch f.Sort {
+	case "price_asc":
+		return `p.min_price_fen ASC, p.id ASC`
+	case "price_desc":
+		return `p.min_price_fen DESC, p.id DESC`
+	}
+	return `p.listed_at DESC, p.id DESC`
+}
+
+// walkScan bounds the products a filtered walk reads before it gives up
+// and reads the posting lists instead: a narrow filter can leave few
+// matches among the newest (or cheapest) products.
+const walkScan = 4000
+
+// FindFiltered is Find narrowed by f and in f's order.
+func (ix *Index) FindFiltered(ctx context.Context, q string, f Filter, limit int) ([]string, error) {
 	gs := QueryGrams(q)
 	if len(gs) == 0 || limit <= 0 {
 		return nil, nil
@@ -63,26 +127,29 @@ func (ix *Index) Find(ctx context.Context, q string, limit int) ([]string, error
 		byRarity[i] = gs[o]
 	}
 	phrase := ""
-	if len(gs) > 1 {
+	if len(gs) > 1 && (f.Sort == "" || f.Sort == "relevance") {
 		phrase = likeContains(q)
 	}
 	// Walk only when the phrase is likely in most matching titles: a lone
 	// Han run ("智能手机"), not words a title holds apart ("官方 pro").
 	if ix.walkMin >= 0 && limit <= maxWalkLimit && rarest >= threshold && (phrase == "" || tokenCount(q) == 1) {
-		ids, complete, err := ix.walk(ctx, byRarity, phrase, limit)
+		ids, complete, err := ix.walk(ctx, byRarity, phrase, f, limit)
 		if err != nil || complete {
 			return ids, err
 		}
 	}
-	return ix.postings(ctx, byRarity, phrase, limit, rarest*4 <= commonest)
+	return ix.postings(ctx, byRarity, phrase, f, limit, rarest*4 <= commonest)
 }
 
-// walk reads listed products newest first (index products_newest) and
-// keeps those having every gram, stopping at limit: cheap when the grams
-// are common. With a phrase the answer is complete only if every product
-// found contains it (then no older one can rank above them) or if the walk
-// saw every match; otherwise the caller falls back to the posting lists.
-func (ix *Index) walk(ctx context.Context, gs []string, phrase string, limit int) ([]string, bool, error) {
+// walk reads listed products in the answer's order (newest first through
+// products_newest, by price through products_price_id) and keeps those
+// having every gram, stopping at limit: cheap when the grams are common.
+// With a phrase the answer is complete only if every product found
+// contains it (then no older one can rank above them) or if the walk saw
+// every match; otherwise the caller falls back to the posting lists. A
+// filtered walk reads at most walkScan products, and is incomplete if it
+// stops there short of limit.
+func (ix *Index) walk(ctx context.Context, gs []string, phrase string, f Filter, limit int) ([]string, bool, error) {
 	var b sqlBuilder
 	b.WriteString(`SELECT p.id, `)
 	if phrase != "" {
@@ -90,13 +157,20 @@ func (ix *Index) walk(ctx context.Context, gs []string, phrase string, limit int
 	} else {
 		b.WriteString(`1`)
 	}
-	b.WriteString(` FROM products p WHERE p.status = 'listed'`)
+	narrow := f.narrows()
+	if narrow {
+		b.WriteString(` FROM (SELECT p.id, p.title, p.listed_at, p.min_price_fen FROM products p WHERE p.status = 'listed'`)
+		f.where(&b)
+		b.WriteString(` ORDER BY ` + f.order() + ` LIMIT ` + b.arg(walkScan) + `) p WHERE TRUE`)
+	} else {
+		b.WriteString(` FROM products p WHERE p.status = 'listed'`)
+	}
 	// OFFSET keeps PostgreSQL from turning the probes into a semi-join,
 	// which would read every match before sorting them.
 	for _, s := range gs {
 		b.WriteString(` AND EXISTS (SELECT 1 FROM search_grams g WHERE g.gram = ` + b.arg(s) + ` AND g.product_id = p.id LIMIT 1 OFFSET 0)`)
 	}
-	b.WriteString(` ORDER BY p.listed_at DESC, p.id DESC LIMIT ` + b.arg(limit))
+	b.WriteString(` ORDER BY ` + f.order() + ` LIMIT ` + b.arg(limit))
 	rows, err := ix.db.Query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("search: find: %w", err)
@@ -121,6 +195,11 @@ func (ix *Index) walk(ctx context.Context, gs []string, phrase string, limit int
 	if len(other) > 0 && len(exact)+len(other) == limit {
 		return nil, false, nil
 	}
+	if narrow && len(exact)+len(other) < limit {
+		// The scan may have stopped at walkScan before the matches ran
+		// out; the posting lists know.
+		return nil, false, nil
+	}
 	return append(exact, other...), true, nil
 }
 
@@ -128,7 +207,7 @@ func (ix *Index) walk(ctx context.Context, gs []string, phrase string, limit int
 // search_grams), then reads and ranks the matching products. Grouping the
 // postings of all grams is best when they are of similar size; when one is
 // far rarer, probing the others for each of its products is.
-func (ix *Index) postings(ctx context.Context, gs []string, phrase string, limit int, rarestFirst bool) ([]string, error) {
+func (ix *Index) postings(ctx context.Context, gs []string, phrase string, f Filter, limit int, rarestFirst bool) ([]string, error) {
 	var b sqlBuilder
 	switch {
 	case len(gs) == 1 || rarestFirst:
@@ -158,11 +237,12 @@ func (ix *Index) postings(ctx context.Context, gs []string, phrase string, limit
 	if ix.db.Dialect() != db.Postgres {
 		b.WriteString(` AND p.id = g.product_id AND p.status = 'listed'`)
 	}
+	f.where(&b)
 	b.WriteString(` ORDER BY `)
 	if phrase != "" {
 		b.WriteString(`CASE WHEN lower(p.title) LIKE ` + b.arg(phrase) + ` ESCAPE '\' THEN 0 ELSE 1 END, `)
 	}
-	b.WriteString(`p.listed_at DESC, p.id DESC LIMIT ` + b.arg(limit))
+	b.WriteString(f.order() + ` LIMIT ` + b.arg(limit))
 	return ix.ids(ctx, &b)
 }
 
@@ -175,7 +255,7 @@ func (ix *Index) postings(ctx context.Context, gs []string, phrase string, limit
 // LATERAL subquery it cannot flatten (OFFSET 0) makes it look up.
 func (ix *Index) joinProducts(b *sqlBuilder) {
 	if ix.db.Dialect() == db.Postgres {
-		b.WriteString(` CROSS JOIN LATERAL (SELECT p.id, p.title, p.listed_at FROM products p WHERE p.id = g.product_id AND p.status = 'listed' OFFSET 0) p`)
+		b.WriteString(` CROSS JOIN LATERAL (SELECT p.id, p.title, p.listed_at, p.min_price_fen, p.category_id, p.organization_id FROM products p WHERE p.id = g.product_id AND p.status = 'listed' OFFSET 0) p`)
 		return
 	}
 	b.WriteString(` CROSS JOIN products p`)

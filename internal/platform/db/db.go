@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -39,6 +40,13 @@ type DB struct {
 	dialect Dialect
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
+	// gen counts the transactions committed through InTx (Generation);
+	// versions watches commits by any connection (DataVersion).
+	gen      atomic.Uint64
+	versions versionWatch
+	// wstmts and rstmts keep prepared statements (SQLite only; nil on
+	// PostgreSQL, whose driver caches them itself).
+	wstmts, rstmts *stmtCache
 }
 
 // Options says what to open.
@@ -133,7 +141,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	r.SetConnMaxIdleTime(0)
-	return &DB{w: w, r: r, dialect: SQLite, Path: path}, nil
+	return &DB{w: w, r: r, dialect: SQLite, Path: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}, nil
 }
 
 // Dialect returns the engine.
@@ -154,7 +162,10 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (d *DB) Close() error {
-	err := d.w.Close()
+	d.wstmts.close()
+	d.rstmts.close()
+	err := d.versions.close()
+	err = errors.Join(err, d.w.Close())
 	if d.r != d.w {
 		err = errors.Join(err, d.r.Close())
 	}
@@ -175,6 +186,9 @@ type Querier interface {
 func (d *DB) Reader(ctx context.Context) Querier {
 	if tx := txFrom(ctx, d); tx != nil {
 		return tx
+	}
+	if d.rstmts != nil {
+		return cachedReader{pool: d.r, cache: d.rstmts}
 	}
 	return d.r
 }

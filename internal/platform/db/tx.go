@@ -18,6 +18,7 @@ type Tx struct {
 	beforeCommit []func(ctx context.Context, tx *Tx) error
 	afterCommit  []func()
 	values       map[any]any
+	miss         []string // statements run unprepared (stmtcache.go)
 }
 
 // Dialect returns the engine of the transaction.
@@ -117,6 +118,8 @@ func (d *DB) runTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
+	d.gen.Add(1) // before InTx returns: the caller's next request sees it
+	d.warm(tx.miss)
 	for _, f := range tx.afterCommit {
 		f()
 	}

@@ -24,9 +24,13 @@ CREATE TABLE checkout_quotes (
     created_at      TIMESTAMPTZ NOT NULL,
     expires_at      TIMESTAMPTZ NOT NULL,
     used_at         TIMESTAMPTZ,
-    idempotency_key TEXT
+    idempotency_key TEXT,
+    answer          TEXT
 );
 CREATE INDEX checkout_quotes_account ON checkout_quotes (account_id, created_at);
+-- POST /orders keeps its Idempotency-Key on the quote it used, with the
+-- first answer, in the placing transaction itself.
+CREATE INDEX checkout_quotes_key ON checkout_quotes (account_id, idempotency_key);
 
 -- Order numbers come from a sequence: no hot row between concurrent checkouts.
 CREATE SEQUENCE order_number_seq;

@@ -24,9 +24,13 @@ CREATE TABLE checkout_quotes (
     created_at      TIMESTAMP NOT NULL,
     expires_at      TIMESTAMP NOT NULL,
     used_at         TIMESTAMP,
-    idempotency_key TEXT
+    idempotency_key TEXT,
+    answer          TEXT
 );
 CREATE INDEX checkout_quotes_account ON checkout_quotes (account_id, created_at);
+-- POST /orders keeps its Idempotency-Key on the quote it used, with the
+-- first answer, in the placing transaction itself.
+CREATE INDEX checkout_quotes_key ON checkout_quotes (account_id, idempotency_key);
 
 CREATE TABLE orders (
     id               TEXT PRIMARY KEY,

@@ -77,6 +77,7 @@ func cmdServe(ctx context.Context, env Env, args []string) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
+	loadDemoPayments(ctx, p, demo) // --demo, now that the server answers paysim: paid, refunded and settled payments, a reconciliation report
 	log.Info("serving", "listen", ln.Addr().String(), "public_url", c.PublicURL, "dialect", string(p.DB.Dialect()),
 		"startup_ms", time.Since(start).Milliseconds(), "version", Version)
 	fmt.Fprintf(env.Stdout, "gbmall %s serving at %s (database: %s)\n", Version, c.PublicURL, p.DB.Dialect())
@@ -136,6 +137,6 @@ func NewHandler(p *Platform, c ServeConfig) http.Handler {
 	// Product images: public, content-addressed, cached for a year.
 	mux.HandleFunc("GET /media/{sha}/{file}", p.Images.ServeMedia)
 	mux.Handle("/", web.New(web.Deps{DB: p.DB, Clock: p.Clock, Identity: p.Identity, Trail: p.Trail, Log: p.Log,
-		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on", Limiter: limiter, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Images: p.Images, Inventory: p.Inventory, Orders: p.Orders}))
+		SecureCookies: secure, TrustProxy: c.TrustProxy, RateLimits: c.RateLimits == "on", Limiter: limiter, Orgs: p.Orgs, Documents: p.Documents, Catalog: p.Catalog, Images: p.Images, Inventory: p.Inventory, Orders: p.Orders, Payments: p.Payments}))
 	return httpapi.Observe(mux, p.Log, metrics, c.TLSCert != "")
 }

@@ -79,6 +79,7 @@ type orderDetailPage struct {
 	ItemsTotal string
 	Shipping   string
 	LicenceURL string
+	Pay        *orderPayView // the pay section and the payments (payments_order.go); nil without payments
 }
 
 // orderFor reads order id for the signed-in person; the service answers
@@ -105,7 +106,7 @@ func (s *server) orderDetail(w http.ResponseWriter, r *http.Request) {
 	own := user(r).AccountID == o.AccountID
 	page := orderDetailPage{O: o, Row: orderRowOf(o, langOf(r)), History: historyOf(o), Own: own, Flash: ordersFlash(r),
 		CanCancel: own && o.Status == order.AwaitingPayment, CanReceive: own && (o.Status == order.Shipped || o.Status == order.Delivered),
-		ItemsTotal: storeYuan(o.ItemsTotal), Shipping: storeYuan(o.Shipping), LicenceURL: catalog.LicenceURL(o.SellerID)}
+		ItemsTotal: storeYuan(o.ItemsTotal), Shipping: storeYuan(o.Shipping), LicenceURL: catalog.LicenceURL(o.SellerID), Pay: s.orderPaySection(r, o)}
 	s.render(w, r, http.StatusOK, "orders_detail", "orders", page)
 }
 

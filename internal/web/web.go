@@ -30,6 +30,7 @@ import (
 	"gbmall/internal/inventory"
 	"gbmall/internal/order"
 	"gbmall/internal/org"
+	"gbmall/internal/payment"
 	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/i18n"
@@ -63,6 +64,9 @@ type Deps struct {
 	// Orders is checkout and orders (cart, confirmation, order pages,
 	// the seller's and the operator's order consoles); nil leaves them out.
 	Orders *order.Service
+	// Payments is the payments domain (pay button, payment consoles); nil
+	// leaves them out.
+	Payments *payment.Service
 }
 
 // server holds the parsed templates and the handlers' shared state.
@@ -113,6 +117,7 @@ func New(d Deps) http.Handler {
 	s.sellerRoutes(mux)
 	s.productReviewRoutes(mux)
 	s.orderRoutes(mux)
+	s.paymentRoutes(mux)
 	mux.HandleFunc("/", s.notFound)
 
 	var pages http.Handler = mux

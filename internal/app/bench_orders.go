@@ -102,7 +102,6 @@ func prepareOrderBench(ctx context.Context, env Env, c Common, run string, skus,
 type benchClient struct {
 	http  *http.Client
 	bases []string
-	next  atomic.Uint64
 }
 
 func newBenchClient(urls string, conns int) *benchClient {

@@ -37,7 +37,22 @@ type bundle struct {
 	srv    *httptest.Server
 }
 
-func setup(t *testing.T, d *db.DB) *bundle {
+// world is every service the API tests wire, on one fake clock at
+// 10:00 Beijing time on 2026-11-28. setup serves it as is; the image and
+// payment tests add their collaborators to deps before serving.
+type world struct {
+	clk   *clock.Fake
+	keys  *fieldcrypt.Keyring
+	trail *audit.Trail
+	ids   *identity.Service
+	log   *slog.Logger
+	orgs  *org.Service
+	inv   *inventory.Service
+	cat   *catalog.Service
+	ord   *order.Service
+}
+
+func newWorld(t *testing.T, d *db.DB) *world {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
 	keys, err := fieldcrypt.New(bytes.Repeat([]byte{7}, 32))
@@ -46,18 +61,33 @@ func setup(t *testing.T, d *db.DB) *bundle {
 	}
 	cfg := identity.DefaultConfig()
 	cfg.PasswordParams = credential.TestParams
-	trail := audit.New(clk)
-	ids := identity.NewService(d, clk, keys, trail, cfg)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	orgs := org.NewService(d, clk, keys, trail, ids, nil)
-	inv := inventory.NewService(d, clk, trail, keys)
-	cat := catalog.NewService(d, clk, trail, orgs)
-	cat.Stock = inv
-	ord := order.NewService(d, clk, trail, keys, cat, inv)
-	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Catalog: cat, Inventory: inv, Orders: ord, Trail: trail, Log: log, Version: "test", RateLimits: false})
-	srv := httptest.NewServer(httpapi.Observe(api.Handler(), log, nil, false))
+	w := &world{clk: clk, keys: keys, trail: audit.New(clk), log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	w.ids = identity.NewService(d, clk, keys, w.trail, cfg)
+	w.orgs = org.NewService(d, clk, keys, w.trail, w.ids, nil)
+	w.inv = inventory.NewService(d, clk, w.trail, keys)
+	w.cat = catalog.NewService(d, clk, w.trail, w.orgs)
+	w.cat.Stock = w.inv
+	w.ord = order.NewService(d, clk, w.trail, keys, w.cat, w.inv)
+	return w
+}
+
+// deps are the API's collaborators from w.
+func (w *world) deps(d *db.DB) httpapi.Deps {
+	return httpapi.Deps{DB: d, Clock: w.clk, Identity: w.ids, Orgs: w.orgs, Catalog: w.cat, Inventory: w.inv, Orders: w.ord,
+		Trail: w.trail, Log: w.log, Version: "test", RateLimits: false}
+}
+
+// serve starts h behind the observing middleware and returns the bundle.
+func (w *world) serve(t *testing.T, d *db.DB, h http.Handler) *bundle {
+	srv := httptest.NewServer(httpapi.Observe(h, w.log, nil, false))
 	t.Cleanup(srv.Close)
-	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, orders: ord, srv: srv}
+	return &bundle{t: t, db: d, clock: w.clk, ids: w.ids, orgs: w.orgs, orders: w.ord, srv: srv}
+}
+
+func setup(t *testing.T, d *db.DB) *bundle {
+	t.Helper()
+	w := newWorld(t, d)
+	return w.serve(t, d, httpapi.New(w.deps(d)).Handler())
 }
 
 type resp struct {

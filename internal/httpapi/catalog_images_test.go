@@ -10,52 +10,27 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
-	"gbmall/internal/audit"
 	"gbmall/internal/catalog"
 	"gbmall/internal/httpapi"
-	"gbmall/internal/identity"
-	"gbmall/internal/identity/credential"
-	"gbmall/internal/inventory"
-	"gbmall/internal/org"
-	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/db/dbtest"
-	"gbmall/internal/platform/fieldcrypt"
 )
 
 // imageSetup is setup with the product image store wired and /media/
 // served beside the API, as the app mounts them.
 func imageSetup(t *testing.T, d *db.DB) *bundle {
 	t.Helper()
-	clk := clock.NewFake(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
-	keys, err := fieldcrypt.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := identity.DefaultConfig()
-	cfg.PasswordParams = credential.TestParams
-	trail := audit.New(clk)
-	ids := identity.NewService(d, clk, keys, trail, cfg)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	orgs := org.NewService(d, clk, keys, trail, ids, nil)
-	inv := inventory.NewService(d, clk, trail, keys)
-	cat := catalog.NewService(d, clk, trail, orgs)
-	cat.Stock = inv
-	images := catalog.NewImageStore(cat, t.TempDir())
-	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Catalog: cat, Images: images, Inventory: inv,
-		Trail: trail, Log: log, Version: "test", RateLimits: false})
+	w := newWorld(t, d)
+	images := catalog.NewImageStore(w.cat, t.TempDir())
+	deps := w.deps(d)
+	deps.Images = images
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.Handler())
+	mux.Handle("/api/", httpapi.New(deps).Handler())
 	mux.HandleFunc("GET /media/{sha}/{file}", images.ServeMedia)
-	srv := httptest.NewServer(httpapi.Observe(mux, log, nil, false))
-	t.Cleanup(srv.Close)
-	return &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, srv: srv}
+	return w.serve(t, d, mux)
 }
 
 func (b *bundle) sendImage(token, productID, partType string, content []byte) resp {

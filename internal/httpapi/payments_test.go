@@ -5,11 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -17,21 +14,14 @@ import (
 	"time"
 
 	"gbmall/internal/audit"
-	"gbmall/internal/catalog"
 	"gbmall/internal/httpapi"
-	"gbmall/internal/identity"
-	"gbmall/internal/identity/credential"
-	"gbmall/internal/inventory"
 	"gbmall/internal/order"
-	"gbmall/internal/org"
 	"gbmall/internal/org/cnid"
 	"gbmall/internal/payment"
 	"gbmall/internal/payproto"
 	"gbmall/internal/paysim"
-	"gbmall/internal/platform/clock"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/db/dbtest"
-	"gbmall/internal/platform/fieldcrypt"
 	"gbmall/internal/platform/jobs"
 )
 
@@ -60,32 +50,20 @@ var payN int
 
 func paySetup(t *testing.T, d *db.DB) *payBundle {
 	t.Helper()
-	clk := clock.NewFake(time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
-	keys, err := fieldcrypt.New(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := identity.DefaultConfig()
-	cfg.PasswordParams = credential.TestParams
-	trail := audit.New(clk)
-	ids := identity.NewService(d, clk, keys, trail, cfg)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	orgs := org.NewService(d, clk, keys, trail, ids, nil)
-	inv := inventory.NewService(d, clk, trail, keys)
-	cat := catalog.NewService(d, clk, trail, orgs)
-	cat.Stock = inv
-	ord := order.NewService(d, clk, trail, keys, cat, inv)
+	w := newWorld(t, d)
+	clk, log := w.clk, w.log
 	platformKey, err := payment.LoadKey(t.TempDir(), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	pay := payment.NewService(d, clk, trail, orgs, ord, platformKey, log)
+	pay := payment.NewService(d, clk, w.trail, w.orgs, w.ord, platformKey, log)
 	pay.Wire()
 	sched := jobs.NewScheduler(d, clk, log, "test")
 	pay.RegisterJobs(sched)
-	api := httpapi.New(httpapi.Deps{DB: d, Clock: clk, Identity: ids, Orgs: orgs, Catalog: cat, Inventory: inv, Orders: ord, Payments: pay, Trail: trail, Log: log, Version: "test"})
-	srv := httptest.NewServer(httpapi.Observe(api.Handler(), log, nil, false))
-	t.Cleanup(srv.Close)
+	deps := w.deps(d)
+	deps.Payments = pay
+	b := w.serve(t, d, httpapi.New(deps).Handler())
+	srv := b.srv
 	pay.PublicURL = srv.URL
 
 	lookup, err := payproto.StaticKeys(platformKey.Info())
@@ -104,7 +82,6 @@ func paySetup(t *testing.T, d *db.DB) *payBundle {
 	go func() { _ = sim.Serve(ln) }()
 	t.Cleanup(func() { _ = sim.Close() })
 
-	b := &bundle{t: t, db: d, clock: clk, ids: ids, orgs: orgs, orders: ord, srv: srv}
 	pb := &payBundle{bundle: b, pay: pay, sched: sched, sim: sim, simURL: "http://" + ln.Addr().String(), simDir: simDir, platformKey: platformKey}
 	reviewer := b.reviewerToken(fmt.Sprintf("pay-rev-%d@example.cn", payN))
 	pb.providerID, pb.provider = pb.approvedProvider(reviewer)

@@ -94,11 +94,7 @@ func NewService(d *db.DB, c clock.Clock, trail *audit.Trail, keys *fieldcrypt.Ke
 // OnChange registers a listener for every transition. Call at start-up.
 func (s *Service) OnChange(l Listener) { s.listeners = append(s.listeners, l) }
 
-// Errors of this package.
-var (
-	errQuoteExpired = problem.New(problem.QuoteExpired, i18n.T("确认信息已过期或价格、规则已变化，请重新确认订单", "The confirmation has expired or a price or the terms changed; please confirm again"))
-)
-
+// quoteExpired is 409 quote-expired with the reason.
 func quoteExpired(zh, en string) error {
 	return problem.New(problem.QuoteExpired, i18n.T(zh, en))
 }

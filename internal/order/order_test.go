@@ -46,15 +46,27 @@ func TestMachineTable(t *testing.T) {
 	}
 }
 
+// Order numbers carry a Luhn check digit: exactly one digit completes a
+// body, and any single mistyped digit is caught.
 func TestOrderNumbers(t *testing.T) {
-	if !order.ValidNumber("2026112800000000014") && !order.ValidNumber("2026112800000000010") {
-		// one of the ten check digits is right; find it the long way
-		ok := false
-		for c := '0'; c <= '9'; c++ {
-			ok = ok || order.ValidNumber("202611280000000001"+string(c))
+	const body = "202611280000000001"
+	good := ""
+	for c := '0'; c <= '9'; c++ {
+		if order.ValidNumber(body + string(c)) {
+			if good != "" {
+				t.Fatalf("two check digits validate: %s and %s", good, body+string(c))
+			}
+			good = body + string(c)
 		}
-		if !ok {
-			t.Fatal("no check digit validates")
+	}
+	if good == "" {
+		t.Fatal("no check digit validates")
+	}
+	for i := 0; i < len(good); i++ {
+		typo := []byte(good)
+		typo[i] = '0' + (typo[i]-'0'+1)%10
+		if order.ValidNumber(string(typo)) {
+			t.Errorf("a mistyped digit at %d is not caught: %s", i, typo)
 		}
 	}
 	if order.ValidNumber("20261128000000000") || order.ValidNumber("2026112800000000a10") {

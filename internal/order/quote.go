@@ -304,8 +304,8 @@ func (s *Service) QuoteCheckout(ctx context.Context, items []Item, addr Address)
 	return q, nil
 }
 
-// storedQuote is what a quote keeps besides the address: the lines with
-// their commission, which the consumer's JSON leaves out.
+// storedQuote is what a quote keeps besides the address: the per-seller
+// lines and totals the consumer confirmed.
 type storedQuote struct {
 	Orders []QuoteOrder  `json:"orders"`
 	Total  catalog.Money `json:"total"`

@@ -27,6 +27,11 @@ func (s *Service) FireTx(ctx context.Context, tx *db.Tx, orderID string, ev Even
 	if err != nil {
 		return nil, err
 	}
+	return s.fireLocked(ctx, tx, o, ev, reason)
+}
+
+// fireLocked is FireTx for an order already locked by lockOrder in tx.
+func (s *Service) fireLocked(ctx context.Context, tx *db.Tx, o *Order, ev Event, reason string) (*Order, error) {
 	from := o.Status
 	to, err := Next(from, ev)
 	if err != nil {
@@ -140,7 +145,7 @@ func (s *Service) fire(ctx context.Context, orderID string, ev Event, reason str
 		if err := check(o); err != nil {
 			return err
 		}
-		if _, err := s.FireTx(ctx, tx, orderID, ev, reason); err != nil {
+		if _, err := s.fireLocked(ctx, tx, o, ev, reason); err != nil {
 			return err
 		}
 		out, err = s.load(ctx, tx, orderID)
@@ -149,7 +154,10 @@ func (s *Service) fire(ctx context.Context, orderID string, ev Event, reason str
 	if err != nil {
 		return nil, err
 	}
-	return s.withPayments(ctx, out)
+	// The actor passed check, so it may read the order; only the consumer
+	// who placed it sees the address whole.
+	own, _ := access(ctx, out)
+	return s.present(ctx, out, own)
 }
 
 // ownOrder lets only the consumer who placed the order act; anyone else
@@ -215,21 +223,8 @@ func (s *Service) expireDue(ctx context.Context, now time.Time, st Status, col s
 	now = now.UTC()
 	ctx = audit.WithActor(ctx, audit.System)
 	for {
-		rows, err := s.db.Query(ctx, `SELECT id FROM orders WHERE status = $1 AND `+col+` <= $2 ORDER BY `+col+` LIMIT 200`, string(st), now)
+		ids, err := db.Strings(ctx, s.db.Reader(ctx), `SELECT id FROM orders WHERE status = $1 AND `+col+` <= $2 ORDER BY `+col+` LIMIT 200`, string(st), now)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var oid string
-			if err := rows.Scan(&oid); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, oid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		moved := 0

@@ -227,16 +227,9 @@ func (s *Service) reveal(o *Order, own bool) error {
 	return nil
 }
 
-func (s *Service) withPayments(ctx context.Context, o *Order) (*Order, error) {
-	if o == nil {
-		return nil, nil
-	}
-	own, err := access(ctx, o)
-	if err != nil {
-		// The caller acted through a permission check already (a job or
-		// an internal actor): show the masked form.
-		own = false
-	}
+// present fills in what a reader sees beyond the row: the address (whole
+// for its owner, masked for others) and the payments.
+func (s *Service) present(ctx context.Context, o *Order, own bool) (*Order, error) {
 	if err := s.reveal(o, own); err != nil {
 		return nil, err
 	}
@@ -264,7 +257,7 @@ func (s *Service) Get(ctx context.Context, orderID string) (*Order, error) {
 	if err := s.auditStaffRead(ctx, o, own, "order.view"); err != nil {
 		return nil, err
 	}
-	return s.withPayments(ctx, o)
+	return s.present(ctx, o, own)
 }
 
 // auditStaffRead records a platform staff member's read of an order.

@@ -37,21 +37,8 @@ func nextQuery(created, expires time.Time, n int) time.Time {
 // is asked for with GET /v1/trades/{out_trade_no}; a succeeded or closed
 // answer is applied exactly as its notification would be.
 func (s *Service) QueryPending(ctx context.Context, now time.Time) error {
-	rows, err := s.db.Query(ctx, `SELECT id FROM payments WHERE status = 'pending' AND next_query_at <= $1 AND trade_no <> '' ORDER BY next_query_at LIMIT 200`, now.UTC())
+	ids, err := db.Strings(ctx, s.db.Reader(ctx), `SELECT id FROM payments WHERE status = 'pending' AND next_query_at <= $1 AND trade_no <> '' ORDER BY next_query_at LIMIT 200`, now.UTC())
 	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var pid string
-		if err := rows.Scan(&pid); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, pid)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	var errs []error
@@ -215,21 +202,8 @@ func (s *Service) onOrderChange(ctx context.Context, tx *db.Tx, c order.Change) 
 	now := s.clock.Now().UTC()
 	switch {
 	case c.Event == order.EvCancel || c.Event == order.EvPaymentExpired:
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM payments WHERE order_id = $1 AND status = 'pending'`, c.Order.ID)
+		ids, err := db.Strings(ctx, tx, `SELECT id FROM payments WHERE order_id = $1 AND status = 'pending'`, c.Order.ID)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var pid string
-			if err := rows.Scan(&pid); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, pid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, pid := range ids {
@@ -238,21 +212,8 @@ func (s *Service) onOrderChange(ctx context.Context, tx *db.Tx, c order.Change) 
 			}
 		}
 	case (c.Event == order.EvReject || c.Event == order.EvAcceptExpired) && c.From == order.Paid:
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM payments WHERE order_id = $1 AND status IN ('succeeded', 'partially_refunded')`, c.Order.ID)
+		ids, err := db.Strings(ctx, tx, `SELECT id FROM payments WHERE order_id = $1 AND status IN ('succeeded', 'partially_refunded')`, c.Order.ID)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var pid string
-			if err := rows.Scan(&pid); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, pid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, pid := range ids {

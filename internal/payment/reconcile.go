@@ -88,21 +88,8 @@ func tradeStatus(st string) string {
 // lapsed is still reconciled: its refunds go on.
 func (s *Service) ReconcileYesterday(ctx context.Context, now time.Time) error {
 	day := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	rows, err := s.db.Query(ctx, `SELECT organization_id FROM payment_channels ORDER BY organization_id`)
+	ids, err := db.Strings(ctx, s.db.Reader(ctx), `SELECT organization_id FROM payment_channels ORDER BY organization_id`)
 	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var pid string
-		if err := rows.Scan(&pid); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, pid)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	var errs []error

@@ -28,14 +28,9 @@ type adminOrdersPage struct {
 // order by number, status, seller or refund owed. The order service audits
 // every search (R-5.5-7).
 func (s *server) adminOrders(w http.ResponseWriter, r *http.Request) {
-	p := s.requireUser(w, r, false)
-	if p == nil {
-		return
-	}
 	// Platform staff only: regulators have their own views, and everyone
 	// else sees the 404 page (R-10.4-9).
-	if !p.HasKind(identity.KindPlatform) || !p.Can(identity.PermSuperviseRead, "") {
-		s.notFound(w, r)
+	if s.platformStaff(w, r, identity.PermSuperviseRead) == nil {
 		return
 	}
 	q := r.URL.Query()

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"gbmall/internal/catalog"
 	"gbmall/internal/order"
 	"gbmall/internal/platform/i18n"
 )
@@ -177,5 +176,3 @@ func historyOf(o *order.Order) []historyView {
 	return out
 }
 
-// moneyOf writes an amount (the templates get strings).
-func moneyOf(m catalog.Money) string { return storeYuan(m) }

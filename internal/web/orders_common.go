@@ -175,4 +175,3 @@ func historyOf(o *order.Order) []historyView {
 	slices.Reverse(out)
 	return out
 }
-

@@ -85,6 +85,7 @@ func Open(ctx context.Context, c Common, getenv func(string) string, log *slog.L
 	p.Inventory = inventory.NewService(d, clk, trail, keys)
 	p.Catalog.Stock = p.Inventory
 	p.Orders = order.NewService(d, clk, trail, keys, p.Catalog, p.Inventory)
+	p.Orders.Log = log
 	payKey, err := payment.LoadKey(c.DataDir, getenv)
 	if err != nil {
 		d.Close()

@@ -3,14 +3,14 @@
 //
 // Every state-changing action appends an entry in the same database
 // transaction as the change. Entries form NumShards independent hash
-// chains: an entry's chain is chosen by a hash of the object it is about,
-// and each entry stores the SHA-256 of its own content together with the
-// hash of the entry before it in that chain. A single global chain would
-// make every transaction on the platform queue for one row lock; sixteen
-// chains keep order placement from several processes off one lock while
-// `gbmall audit verify` still checks every entry (see README, "Audit
-// trail"). Entries buffered in a transaction are appended at commit time in
-// shard order, so two transactions never lock chain heads in opposite order.
+// chains, and each entry stores the SHA-256 of its own content together
+// with the hash of the entry before it in its chain. A single global chain
+// would make every transaction on the platform queue for one row lock;
+// sixteen chains keep order placement from several processes off one lock
+// while `gbmall audit verify` still checks every entry (see README, "Audit
+// trail"). The entries of a transaction are appended at commit time to one
+// chain: the first object's (a hash of it), or on PostgreSQL the next chain
+// no other committing transaction holds.
 //
 // The code never updates or deletes entries; on PostgreSQL a trigger
 // rejects UPDATE, DELETE and TRUNCATE on audit_log.
@@ -19,11 +19,12 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
-	"sort"
 	"time"
 
 	"gbmall/internal/platform/clock"
@@ -176,39 +177,74 @@ func (t *Trail) build(ctx context.Context, ev Event) (*Entry, error) {
 	}, nil
 }
 
-// flush chains and inserts the buffered entries, locking chain heads in
-// ascending shard order (no deadlocks between transactions).
+// flush chains and inserts the buffered entries of one transaction. They
+// all go to one chain, so a transaction holds at most one chain head and
+// transactions never deadlock on heads. The chain is the first object's
+// (ShardOf) unless, on PostgreSQL, another transaction is committing on
+// it: then the next free head is taken (SKIP LOCKED), so concurrent
+// transactions do not queue on a head while the other one waits for its
+// commit to reach the disk. Only when every head is busy does it wait.
+// Which chain an entry is on does not matter to verification: every chain
+// is walked, and an entry's hash covers its shard and sequence number.
 func flush(ctx context.Context, tx *db.Tx, entries []*Entry) error {
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Shard < entries[j].Shard })
-	for i := 0; i < len(entries); {
-		shard := entries[i].Shard
-		var seq int64
-		var prev string
-		// The UPDATE takes the head's row lock until commit, serialising
-		// appends to this chain only.
-		if err := tx.QueryRowContext(ctx,
-			`UPDATE audit_chain_heads SET seq = seq + 0 WHERE shard = $1 RETURNING seq, hash`, shard).Scan(&seq, &prev); err != nil {
-			return fmt.Errorf("audit: lock chain %d: %w", shard, err)
+	if len(entries) == 0 {
+		return nil
+	}
+	shard, seq, prev, err := lockChain(ctx, tx, entries[0].Shard)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 17*len(entries)+3)
+	for _, e := range entries {
+		seq++
+		e.Shard, e.Seq, e.PrevHash = shard, seq, prev
+		e.Hash = ComputeHash(e)
+		prev = e.Hash
+		args = append(args, e.ID, e.Shard, e.Seq, e.At, e.ActorID, e.OrganizationID, e.Role, e.SourceIP,
+			e.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.Details, e.ChangeDigest, e.PrevHash, e.Hash)
+	}
+	insert := `INSERT INTO audit_log (id, shard, seq, at, actor_id, organization_id, role, source_ip,
+		request_id, action, object_type, object_id, outcome, details, change_digest, prev_hash, hash) VALUES ` + db.Values(len(entries), 17, 1)
+	n := len(args)
+	advance := fmt.Sprintf(`UPDATE audit_chain_heads SET seq = $%d, hash = $%d WHERE shard = $%d`, n+1, n+2, n+3)
+	if tx.Dialect() == db.Postgres {
+		// One round trip: the entries and the new head together.
+		args = append(args, seq, prev, shard)
+		if _, err := tx.ExecContext(ctx, `WITH appended AS (`+insert+`) `+advance, args...); err != nil {
+			return fmt.Errorf("audit: append to chain %d: %w", shard, err)
 		}
-		for ; i < len(entries) && entries[i].Shard == shard; i++ {
-			e := entries[i]
-			seq++
-			e.Seq, e.PrevHash = seq, prev
-			e.Hash = ComputeHash(e)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, shard, seq, at, actor_id, organization_id, role, source_ip,
-				request_id, action, object_type, object_id, outcome, details, change_digest, prev_hash, hash)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-				e.ID, e.Shard, e.Seq, e.At, e.ActorID, e.OrganizationID, e.Role, e.SourceIP,
-				e.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.Details, e.ChangeDigest, e.PrevHash, e.Hash); err != nil {
-				return fmt.Errorf("audit: append: %w", err)
-			}
-			prev = e.Hash
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE shard = $3`, seq, prev, shard); err != nil {
-			return fmt.Errorf("audit: advance chain %d: %w", shard, err)
-		}
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, insert, args...); err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE shard = $3`, seq, prev, shard); err != nil {
+		return fmt.Errorf("audit: advance chain %d: %w", shard, err)
 	}
 	return nil
+}
+
+// lockChain takes a chain head's row lock until commit and reads it.
+func lockChain(ctx context.Context, tx *db.Tx, preferred int) (shard int, seq int64, hash string, err error) {
+	if tx.Dialect() == db.Postgres {
+		// The preferred head first, then the others in ring order; a head
+		// another transaction holds is skipped.
+		err = tx.QueryRowContext(ctx, `SELECT shard, seq, hash FROM audit_chain_heads
+			ORDER BY (shard - $1 + $2) % $2 FOR UPDATE SKIP LOCKED LIMIT 1`, preferred, NumShards).Scan(&shard, &seq, &hash)
+		if err == nil {
+			return shard, seq, hash, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, "", fmt.Errorf("audit: lock a chain: %w", err)
+		}
+		// Every head is busy: queue for the preferred one.
+	}
+	// On SQLite the single writer is already exclusive.
+	err = tx.QueryRowContext(ctx, `UPDATE audit_chain_heads SET seq = seq + 0 WHERE shard = $1 RETURNING shard, seq, hash`, preferred).Scan(&shard, &seq, &hash)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("audit: lock chain %d: %w", preferred, err)
+	}
+	return shard, seq, hash, nil
 }
 
 // ErrBadCursor is returned for a cursor this package did not make.

@@ -13,6 +13,7 @@ package catalog
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"gbmall/internal/audit"
@@ -28,6 +29,10 @@ import (
 type OrgChecker interface {
 	CanTrade(ctx context.Context, orgID string, now time.Time) error
 	HasQualification(ctx context.Context, orgID, code string, now time.Time) (bool, error)
+	// TradeBlockersSQL is CanTrade as a SQL expression counting what stops
+	// the organisation in column orgCol trading on day $dayParam; zero
+	// means it may trade.
+	TradeBlockersSQL(orgCol string, dayParam int) string
 }
 
 // Indexer keeps the search index in the caller's transaction, so a product
@@ -60,6 +65,8 @@ type Service struct {
 	// reserved less expired or frozen batches); without it stock_levels'
 	// on hand less reserved is shown.
 	Stock StockReader
+
+	trees atomic.Pointer[versionedTree] // the category tree orders read (purchasable.go)
 }
 
 // StockReader tells how many units of each SKU can be sold now

@@ -33,6 +33,27 @@ func (s *Service) tradeCheck(ctx context.Context, t *tree, orgID, categoryID str
 	if err := s.orgs.CanTrade(ctx, orgID, now); err != nil {
 		return err
 	}
+	return s.categoryLicences(ctx, c, orgID, now)
+}
+
+// tradeCheckKnown is tradeCheck when whether the seller may trade was
+// already read (with TradeBlockersSQL).
+func (s *Service) tradeCheckKnown(ctx context.Context, t *tree, orgID, categoryID string, now time.Time, canTrade bool) error {
+	c, ok := t.effective(categoryID)
+	if !ok || c.Prohibited {
+		return errProhibitedCategory()
+	}
+	if !canTrade {
+		if err := s.orgs.CanTrade(ctx, orgID, now); err != nil { // the precise answer
+			return err
+		}
+	}
+	return s.categoryLicences(ctx, c, orgID, now)
+}
+
+// categoryLicences checks the licences category c needs beyond the
+// business licence (R-5.4-8).
+func (s *Service) categoryLicences(ctx context.Context, c Category, orgID string, now time.Time) error {
 	var missing []string
 	for _, code := range c.RequiredQualifications {
 		has, err := s.orgs.HasQualification(ctx, orgID, code, now)

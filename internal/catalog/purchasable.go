@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"gbmall/internal/platform/clock"
+	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/id"
 	"gbmall/internal/platform/problem"
 )
@@ -45,11 +47,16 @@ func (s *Service) Purchasable(ctx context.Context, skuID string, now time.Time) 
 	var attrs string
 	var ref sql.NullInt64
 	var status Status
+	var treeVersion int64
+	var blockers int
+	// One round trip: the SKU, the seller's standing (R-5.4-8) and the
+	// version of the category tree held in memory.
 	err := q.QueryRowContext(ctx, `SELECT s.id, s.code, s.attributes, s.price_fen, s.reference_price_fen, p.id, p.version, p.title,
-		p.category_id, p.status, p.organization_id, o.name
-		FROM skus s JOIN products p ON p.id = s.product_id JOIN organizations o ON o.id = p.organization_id WHERE s.id = $1`, skuID).
+		p.category_id, p.status, p.organization_id, o.name, (SELECT version FROM catalog_versions WHERE name = 'categories'),
+		`+s.orgs.TradeBlockersSQL("p.organization_id", 2)+`
+		FROM skus s JOIN products p ON p.id = s.product_id JOIN organizations o ON o.id = p.organization_id WHERE s.id = $1`, skuID, day(now)).
 		Scan(&info.SKUID, &info.Code, &attrs, &info.Price.Amount, &ref, &info.ProductID, &info.ProductVersion, &info.Title,
-			&info.CategoryID, &status, &info.SellerID, &info.SellerName)
+			&info.CategoryID, &status, &info.SellerID, &info.SellerName, &treeVersion, &blockers)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, problem.NotFoundError()
 	}
@@ -64,11 +71,11 @@ func (s *Service) Purchasable(ctx context.Context, skuID string, now time.Time) 
 	if status != StatusListed {
 		return nil, ErrNotListed
 	}
-	t, err := s.loadTree(ctx, q)
+	t, err := s.cachedTree(ctx, q, treeVersion)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.tradeCheck(ctx, t, info.SellerID, info.CategoryID, now); err != nil {
+	if err := s.tradeCheckKnown(ctx, t, info.SellerID, info.CategoryID, now, blockers == 0); err != nil {
 		return nil, err
 	}
 	c, _ := t.effective(info.CategoryID)
@@ -82,3 +89,29 @@ func nullInt(v sql.NullInt64) *int64 {
 	}
 	return &v.Int64
 }
+
+// cachedTree returns the category tree at version v (catalog_versions,
+// bumped by triggers on any change to the categories or their licence
+// rules), reading it again only when v is not the version held. The tree
+// is read after v was, so the tree held is never older than its version.
+func (s *Service) cachedTree(ctx context.Context, q db.Querier, v int64) (*tree, error) {
+	if c := s.trees.Load(); c != nil && c.version == v {
+		return c.tree, nil
+	}
+	t, err := s.loadTree(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if db.TxFrom(ctx) == nil { // a tree read in a transaction may not commit
+		s.trees.Store(&versionedTree{version: v, tree: t})
+	}
+	return t, nil
+}
+
+type versionedTree struct {
+	version int64
+	tree    *tree
+}
+
+// day is now's date in Beijing, as licence dates are kept.
+func day(now time.Time) string { return now.In(clock.Shanghai).Format(time.DateOnly) }

@@ -197,6 +197,7 @@ type movement struct {
 	receiptID, orderID string
 	reason             string
 	at                 time.Time // zero: now, from the clock
+	actor              string    // empty: from the context
 }
 
 func nullable(v string) any {
@@ -219,6 +220,29 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, m movement) (string, er
 		return "", fmt.Errorf("inventory: ledger: %w", err)
 	}
 	return entryID, nil
+}
+
+// recordAll appends several ledger rows in one statement.
+func (s *Service) recordAll(ctx context.Context, tx *db.Tx, ms []movement) error {
+	now := s.clock.Now()
+	actor := actorID(ctx)
+	args := make([]any, 0, 11*len(ms))
+	for _, m := range ms {
+		at := m.at
+		if at.IsZero() {
+			at = now
+		}
+		who := m.actor
+		if who == "" {
+			who = actor
+		}
+		args = append(args, id.New(), m.skuID, m.orgID, m.kind, m.dOnHand, m.dReserved, nullable(m.receiptID), nullable(m.orderID), m.reason, who, at)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO stock_ledger (id, sku_id, organization_id, kind, delta_on_hand, delta_reserved, receipt_id, order_id, reason, actor_id, at)
+		VALUES `+db.Values(len(ms), 11, 1), args...); err != nil {
+		return fmt.Errorf("inventory: ledger: %w", err)
+	}
+	return nil
 }
 
 // addOnHand puts q > 0 units on hand, creating the level row if needed.

@@ -68,12 +68,85 @@ func (s *Service) lockAll(ctx context.Context, tx *db.Tx, ls []Line, today strin
 // ReserveTx reserves every line for orderID, all or nothing (R-6.4-6).
 // When any line is short it returns ErrOutOfStock (409 out-of-stock) whose
 // "sku_ids" member names every short SKU, and writes nothing.
+//
+// It is on the path of every order, so it is short: one statement locks
+// the lines' level rows (in SKU order) and reads their sellers, one
+// conditional UPDATE per line is the guard — run after the lock, its
+// snapshot sees every batch frozen before — and one statement writes the
+// ledger rows. Anything unusual (a SKU with no level row, a short line)
+// goes the long way, reserveChecked, which explains the refusal.
 func (s *Service) ReserveTx(ctx context.Context, tx *db.Tx, lines []Line, orderID string) error {
 	ls, err := merge(lines, orderID)
 	if err != nil {
 		return err
 	}
 	today := s.today()
+	orgs, err := lockLevels(ctx, tx, ls)
+	if err != nil {
+		return err
+	}
+	if len(orgs) < len(ls) {
+		return s.reserveChecked(ctx, tx, ls, orderID, today)
+	}
+	for i, ln := range ls {
+		ok, err := exec(ctx, tx, `UPDATE stock_levels SET reserved = reserved + $1
+			WHERE sku_id = $2 AND on_hand - reserved - `+blockedSQL(3)+` >= $1`, ln.Quantity, ln.SKUID, today)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// Give back what this call took, then let the long way name
+			// every short line.
+			for _, prev := range ls[:i] {
+				if _, err := tx.ExecContext(ctx, `UPDATE stock_levels SET reserved = reserved - $1 WHERE sku_id = $2`, prev.Quantity, prev.SKUID); err != nil {
+					return fmt.Errorf("inventory: undo reservation: %w", err)
+				}
+			}
+			return s.reserveChecked(ctx, tx, ls, orderID, today)
+		}
+	}
+	ms := make([]movement, len(ls))
+	for i, ln := range ls {
+		ms[i] = movement{skuID: ln.SKUID, orgID: orgs[ln.SKUID], kind: "reservation", dReserved: ln.Quantity, orderID: orderID}
+	}
+	if err := s.recordAll(ctx, tx, ms); err != nil {
+		return err
+	}
+	return s.trail.RecordTx(ctx, tx, audit.Event{Action: "stock.reserve", ObjectType: "order", ObjectID: orderID, Details: map[string]any{"lines": linesDetail(ls)}})
+}
+
+// lockLevels locks the level rows of ls (sorted by SKU) in that order and
+// returns each SKU's seller. A SKU without a level row is missing from the
+// answer.
+func lockLevels(ctx context.Context, tx *db.Tx, ls []Line) (map[string]string, error) {
+	args := make([]any, len(ls))
+	for i, ln := range ls {
+		args[i] = ln.SKUID
+	}
+	q := `SELECT l.sku_id, s.organization_id FROM stock_levels l JOIN skus s ON s.id = l.sku_id
+		WHERE l.sku_id IN (` + db.Marks(len(ls), 1) + `) ORDER BY l.sku_id`
+	if tx.Dialect() == db.Postgres {
+		q += ` FOR UPDATE OF l` // locked in the sorted order: no deadlocks
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("inventory: lock levels: %w", err)
+	}
+	defer rows.Close()
+	orgs := make(map[string]string, len(ls))
+	for rows.Next() {
+		var sku, org string
+		if err := rows.Scan(&sku, &org); err != nil {
+			return nil, err
+		}
+		orgs[sku] = org
+	}
+	return orgs, rows.Err()
+}
+
+// reserveChecked is the long way of ReserveTx: every level is locked and
+// read with its batch totals, short lines are named, then reserved.
+func (s *Service) reserveChecked(ctx context.Context, tx *db.Tx, ls []Line, orderID, today string) error {
 	levels, err := s.lockAll(ctx, tx, ls, today)
 	if err != nil {
 		return err
@@ -85,8 +158,9 @@ func (s *Service) ReserveTx(ctx context.Context, tx *db.Tx, lines []Line, orderI
 		}
 	}
 	if len(short) > 0 {
-		return outOfStock(short)
+		return OutOfStock(short)
 	}
+	ms := make([]movement, len(ls))
 	for i, ln := range ls {
 		// The conditional UPDATE is the guard; the lock only makes the
 		// blocked-batch subquery see the latest committed batches.
@@ -96,11 +170,12 @@ func (s *Service) ReserveTx(ctx context.Context, tx *db.Tx, lines []Line, orderI
 			return err
 		}
 		if !ok {
-			return outOfStock([]string{ln.SKUID})
+			return OutOfStock([]string{ln.SKUID})
 		}
-		if _, err := s.record(ctx, tx, movement{skuID: ln.SKUID, orgID: levels[i].orgID, kind: "reservation", dReserved: ln.Quantity, orderID: orderID}); err != nil {
-			return err
-		}
+		ms[i] = movement{skuID: ln.SKUID, orgID: levels[i].orgID, kind: "reservation", dReserved: ln.Quantity, orderID: orderID}
+	}
+	if err := s.recordAll(ctx, tx, ms); err != nil {
+		return err
 	}
 	return s.trail.RecordTx(ctx, tx, audit.Event{Action: "stock.reserve", ObjectType: "order", ObjectID: orderID, Details: map[string]any{"lines": linesDetail(ls)}})
 }

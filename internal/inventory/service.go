@@ -62,7 +62,8 @@ var (
 	ErrNotSold = problem.New(problem.Conflict, i18n.T("退回数量超过该订单的售出数量", "More units returned than the order bought"))
 )
 
-func outOfStock(skuIDs []string) error {
+// OutOfStock is 409 out-of-stock naming the short SKUs.
+func OutOfStock(skuIDs []string) error {
 	e := problem.New(problem.OutOfStock, i18n.T("库存不足："+strings.Join(skuIDs, ", "), "Not enough stock for: "+strings.Join(skuIDs, ", ")))
 	return e.With("sku_ids", skuIDs)
 }

@@ -185,14 +185,3 @@ func (s *Service) SetCartQuantity(ctx context.Context, skuID string, qty int) (*
 	}
 	return s.Cart(ctx)
 }
-
-// RemoveFromCartTx drops the lines a checkout placed (the order service
-// calls it after placing; the consumer's other lines stay).
-func removeFromCartTx(ctx context.Context, tx *db.Tx, accountID string, skuIDs []string) error {
-	for _, sku := range skuIDs {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM cart_items WHERE account_id = $1 AND sku_id = $2`, accountID, sku); err != nil {
-			return err
-		}
-	}
-	return nil
-}

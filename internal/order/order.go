@@ -8,6 +8,7 @@ package order
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"gbmall/internal/audit"
@@ -30,6 +31,7 @@ type Catalog interface {
 // Stock moves an order's stock inside the order's own transaction.
 type Stock interface {
 	ReserveTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error
+	ReserveBatchTx(ctx context.Context, tx *db.Tx, claims []inventory.Claim) ([][]string, error)
 	ReleaseTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error
 	CommitSaleTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error
 	ReturnTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error
@@ -81,14 +83,18 @@ type Service struct {
 	// is wired.
 	Payments func(ctx context.Context, orderID string) ([]PaymentRef, error)
 
+	// Log receives what no request can be told (a failed batch).
+	Log *slog.Logger
+
 	listeners []Listener
+	batch     batcher
 }
 
 // NewService builds the order service with the standard windows: quotes 15
 // minutes, payment 30 minutes, seller acceptance 24 hours.
 func NewService(d *db.DB, c clock.Clock, trail *audit.Trail, keys *fieldcrypt.Keyring, cat Catalog, stock Stock) *Service {
 	return &Service{db: d, clock: c, trail: trail, keys: keys, catalog: cat, stock: stock,
-		QuoteTTL: 15 * time.Minute, PayWindow: 30 * time.Minute, AcceptWindow: 24 * time.Hour, Terms: CurrentTerms}
+		QuoteTTL: 15 * time.Minute, PayWindow: 30 * time.Minute, AcceptWindow: 24 * time.Hour, Terms: CurrentTerms, Log: slog.Default()}
 }
 
 // OnChange registers a listener for every transition. Call at start-up.

@@ -478,3 +478,99 @@ func TestCart(t *testing.T) {
 		}
 	})
 }
+
+// The group commit decides each checkout of a batch as placing it alone
+// would: in arrival order, whole or not at all, and a refused checkout
+// leaves its quote usable and nothing reserved.
+func TestBatchDecidesLikeAlone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		a := b.sku(b.sellerA, 1000, 3, true)
+		c := b.sku(b.sellerB, 2500, 5, true)
+		e := b.sku(b.sellerB, 500, 5, true)
+		alice, bob, carol, dave := b.alice, b.bob, b.consumerCtx(b.account("carol@example.cn")), b.consumerCtx(b.account("dave@example.cn"))
+		quote := func(ctx context.Context, items ...order.Item) string {
+			t.Helper()
+			q, err := b.svc.QuoteCheckout(ctx, items, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return q.ID
+		}
+		qAlice := quote(alice, order.Item{SKUID: a, Quantity: 2}, order.Item{SKUID: e, Quantity: 1}) // two sellers: two orders
+		qBob := quote(bob, order.Item{SKUID: a, Quantity: 2})
+		qCarol := quote(carol, order.Item{SKUID: c, Quantity: 1})
+		qDave := quote(dave, order.Item{SKUID: a, Quantity: 1})
+		ctxs := []context.Context{alice, bob, carol, dave, alice}
+		ins := []order.PlaceInput{
+			{QuoteID: qAlice, AcceptTerms: true, IdempotencyKey: "ka"},
+			{QuoteID: qBob, AcceptTerms: true, IdempotencyKey: "kb"},   // 1 of a left after alice: short
+			{QuoteID: qCarol, AcceptTerms: true, IdempotencyKey: "kc"}, // c's price changes before the batch
+			{QuoteID: qDave, AcceptTerms: true, IdempotencyKey: "kd"},  // the last unit of a
+			{QuoteID: qAlice, AcceptTerms: true, IdempotencyKey: "ka"}, // alice's double click
+		}
+		outs, errs, alone := b.svc.PlaceTogether(ctxs, ins, func() {
+			b.exec(`UPDATE skus SET price_fen = 2600 WHERE id = $1`, c)
+		})
+		if alone != 1 { // only the double click is left to be placed alone
+			t.Fatalf("%d checkouts handed back by the batch, want 1", alone)
+		}
+		if errs[0] != nil || len(outs[0]) != 2 || errs[3] != nil || len(outs[3]) != 1 {
+			t.Fatalf("alice %v %v, dave %v %v", outs[0], errs[0], outs[3], errs[3])
+		}
+		if codeOf(errs[1]) != problem.OutOfStock {
+			t.Fatalf("bob: %v", errs[1])
+		}
+		if codeOf(errs[2]) != problem.QuoteExpired {
+			t.Fatalf("carol: %v", errs[2])
+		}
+		if errs[4] != nil || len(outs[4]) != 2 || outs[4][0].ID != outs[0][0].ID || outs[4][1].ID != outs[0][1].ID {
+			t.Fatalf("double click: %v %v, first %v", outs[4], errs[4], outs[0])
+		}
+		if n := b.count(`SELECT COUNT(*) FROM orders`); n != 3 {
+			t.Fatalf("%d orders, want 3", n)
+		}
+		if b.available(a) != 0 || b.available(c) != 5 || b.available(e) != 4 {
+			t.Fatalf("available a %d c %d e %d", b.available(a), b.available(c), b.available(e))
+		}
+		// The refused quotes were given back, not used up.
+		if n := b.count(`SELECT COUNT(*) FROM checkout_quotes WHERE id IN ($1, $2) AND used_at IS NULL AND answer IS NULL`, qBob, qCarol); n != 2 {
+			t.Fatalf("refused quotes still claimed: %d free", n)
+		}
+		// Every order has its history, lines, ledger rows and audit entry,
+		// with its own numbers, and its contract hashes to the stored value.
+		rows, err := d.Query(context.Background(), `SELECT id, number, contract, contract_sha256 FROM orders`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers := map[string]bool{}
+		for rows.Next() {
+			var oid, number, contract, sum string
+			if err := rows.Scan(&oid, &number, &contract, &sum); err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.Sum256([]byte(contract))
+			if hex.EncodeToString(h[:]) != sum || !order.ValidNumber(number) || numbers[number] {
+				t.Fatalf("order %s: number %s, hash %s", oid, number, sum)
+			}
+			numbers[number] = true
+			for _, q := range []string{`SELECT COUNT(*) FROM order_status_history WHERE order_id = $1`, `SELECT COUNT(*) FROM order_lines WHERE order_id = $1`,
+				`SELECT COUNT(*) FROM stock_ledger WHERE order_id = $1 AND kind = 'reservation'`,
+				`SELECT COUNT(*) FROM audit_log WHERE object_id = $1 AND action = 'order.place'`,
+				`SELECT COUNT(*) FROM audit_log WHERE object_id = $1 AND action = 'stock.reserve'`} {
+				if n := b.count(q, oid); n != 1 {
+					t.Fatalf("order %s: %s = %d", oid, q, n)
+				}
+			}
+		}
+		rows.Close()
+		// Bob's quote places once stock is back; carol's stays expired.
+		if _, err := b.svc.Cancel(dave, outs[3][0].ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		b.exec(`UPDATE stock_levels SET on_hand = on_hand + 1 WHERE sku_id = $1`, a)
+		if _, err := b.svc.Place(bob, ins[1]); err != nil {
+			t.Fatalf("bob again: %v", err)
+		}
+	})
+}

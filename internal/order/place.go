@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"gbmall/internal/audit"
 	"gbmall/internal/catalog"
 	"gbmall/internal/inventory"
 	"gbmall/internal/org"
@@ -111,9 +110,25 @@ type ContractTerms struct {
 // answers 409 quote-expired and reserves nothing; short stock answers 409
 // out-of-stock and places nothing.
 func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
+	job, replay, err := s.prepare(ctx, in)
+	if err != nil || job == nil {
+		return replay, err
+	}
+	s.submit(job)
+	<-job.done
+	if job.alone {
+		return s.placeAlone(ctx, job)
+	}
+	return job.out, job.err
+}
+
+// prepare runs every check of Place that needs no lock and returns the
+// checkout ready to be placed — or, for a replay of a placed checkout, its
+// first answer and no job.
+func (s *Service) prepare(ctx context.Context, in PlaceInput) (*placeJob, []Placed, error) {
 	p, err := consumer(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var fs []problem.FieldError
 	if !in.AcceptTerms {
@@ -126,68 +141,98 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
 		fs = append(fs, problem.Field("quote_id", i18n.T("确认单不存在", "No such quote")))
 	}
 	if len(fs) > 0 {
-		return nil, problem.Invalid(fs...)
+		return nil, nil, problem.Invalid(fs...)
 	}
 	// Everything that can be checked without the write lock is checked
 	// first, on the read pool: the placing transaction then holds the
 	// writer (SQLite) or the stock rows (PostgreSQL) only for the guarded
 	// writes. Inside it, the claim of the quote and one query re-reading
 	// prices and listing versions close the gap.
-	q, err := s.loadQuote(ctx, s.db.Reader(ctx), in.QuoteID)
+	now := s.clock.Now().UTC()
+	q, err := s.loadQuote(ctx, s.db.Reader(ctx), in.QuoteID, in.IdempotencyKey, now.Add(-24*time.Hour))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if q.accountID != p.AccountID {
-		return nil, problem.NotFoundError()
+		return nil, nil, problem.NotFoundError()
 	}
 	if q.used {
 		if q.key == in.IdempotencyKey {
-			return s.answerOf(ctx, s.db.Reader(ctx), q.id)
+			out, err := s.answerOf(ctx, s.db.Reader(ctx), q.id)
+			return nil, out, err
 		}
-		return nil, quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
+		return nil, nil, quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
 	}
-	now := s.clock.Now().UTC()
 	// The same key with another body (another quote) within 24 hours is
 	// refused, as for every other creating request.
-	var reused int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM checkout_quotes WHERE account_id = $1 AND idempotency_key = $2 AND id <> $3 AND used_at > $4`,
-		p.AccountID, in.IdempotencyKey, q.id, now.Add(-24*time.Hour)).Scan(&reused); err != nil {
-		return nil, fmt.Errorf("order: idempotency key: %w", err)
-	}
-	if reused > 0 {
-		return nil, problem.New(problem.IdempotencyKeyReused, i18n.T("该幂等键已用于内容不同的请求", "This Idempotency-Key was used with a different request"))
+	if q.keyReused > 0 {
+		return nil, nil, problem.New(problem.IdempotencyKeyReused, i18n.T("该幂等键已用于内容不同的请求", "This Idempotency-Key was used with a different request"))
 	}
 	if !now.Before(q.expiresAt) {
-		return nil, quoteExpired("确认单已超过 15 分钟有效期，请重新确认订单", "The confirmation is older than 15 minutes; please confirm again")
+		return nil, nil, quoteExpired("确认单已超过 15 分钟有效期，请重新确认订单", "The confirmation is older than 15 minutes; please confirm again")
 	}
 	terms := s.Terms()
 	if terms.Version != q.termsVersion {
-		return nil, quoteExpired("交易规则已更新，请重新阅读并确认", "The transaction terms changed; please read and confirm them again")
+		return nil, nil, quoteExpired("交易规则已更新，请重新阅读并确认", "The transaction terms changed; please read and confirm them again")
 	}
 	infos := make([][]*catalog.SKUInfo, len(q.body.Orders))
 	for i, qo := range q.body.Orders {
 		if infos[i], err = s.recheck(ctx, qo, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	return &placeJob{ctx: ctx, in: in, account: p.AccountID, q: q, infos: infos, terms: terms, now: now, done: make(chan struct{})}, nil, nil
+}
+
+// placeAlone places one checkout in a transaction of its own: when the
+// batch it was in could not decide it (its quote was claimed by a
+// concurrent request, or the batch failed as a whole), and as the
+// reference the batch behaves like.
+func (s *Service) placeAlone(ctx context.Context, job *placeJob) ([]Placed, error) {
+	q, infos, terms, now, in, p := job.q, job.infos, job.terms, job.now, job.in, job.account
+	var err error
+	// PostgreSQL: the order numbers come from a sequence, drawn before
+	// the transaction so it holds no lock meanwhile (a rolled-back
+	// checkout leaves a gap, as sequences do).
+	var serials []int64
+	if s.db.Dialect() == db.Postgres {
+		if serials, err = s.drawSerials(ctx, len(q.body.Orders)); err != nil {
 			return nil, err
 		}
-	}
-	// Stock already gone is refused before any lock is taken: once a
-	// flash sale sells out, the losers never queue for the stock row. The
-	// guarded reservation in the transaction stays the real check.
-	var items []Item
-	for _, qo := range q.body.Orders {
-		for _, l := range qo.Lines {
-			items = append(items, Item{SKUID: l.SKUID, Quantity: l.Quantity})
-		}
-	}
-	if err := s.checkStock(ctx, items); err != nil {
-		return nil, err
 	}
 	var out []Placed
 	err = s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		out = nil
+		numbers := serials
+		if numbers == nil {
+			// SQLite's single writer already serialises checkouts.
+			var last int64
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(serial), 0) FROM orders`).Scan(&last); err != nil {
+				return fmt.Errorf("order: number: %w", err)
+			}
+			for i := range q.body.Orders {
+				numbers = append(numbers, last+int64(i)+1)
+			}
+		}
+		built := make([]*newOrder, len(q.body.Orders))
+		for i, qo := range q.body.Orders {
+			o, err := s.build(p, actorOf(ctx), q, qo, infos[i], terms, in.AcknowledgeNonReturnable, numbers[i], now)
+			if err != nil {
+				return err
+			}
+			built[i] = o
+			out = append(out, o.placed)
+		}
+		// The first answer is kept with the key: a replay returns it
+		// exactly and nothing is written twice.
+		answer, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
 		// Claim the quote: the conditional UPDATE is the guard, so two
 		// requests racing with one quote place it once.
-		res, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = $1, idempotency_key = $2 WHERE id = $3 AND used_at IS NULL`, now, in.IdempotencyKey, q.id)
+		res, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = $1, idempotency_key = $2, answer = $3 WHERE id = $4 AND used_at IS NULL`,
+			now, in.IdempotencyKey, string(answer), q.id)
 		if err != nil {
 			return fmt.Errorf("order: claim quote: %w", err)
 		}
@@ -202,33 +247,25 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
 			}
 			return quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
 		}
-		var skus []string
-		for _, qo := range q.body.Orders {
-			for _, l := range qo.Lines {
-				skus = append(skus, l.SKUID)
-			}
-		}
 		if err := unchangedTx(ctx, tx, q.body.Orders); err != nil {
 			return err
 		}
-		for i, qo := range q.body.Orders {
-			placed, err := s.placeOne(ctx, tx, p.AccountID, q, qo, infos[i], terms, in.AcknowledgeNonReturnable, now)
-			if err != nil {
+		for _, o := range built {
+			// R-6.4-6: the reservation is part of the order's transaction.
+			if err := s.stock.ReserveTx(ctx, tx, o.stockLines(), o.id); err != nil {
 				return err
 			}
-			out = append(out, *placed)
-		}
-		// The first answer is kept with the key, in this transaction: a
-		// replay returns it exactly and nothing is written twice.
-		answer, err := json.Marshal(out)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET answer = $1 WHERE id = $2`, string(answer), q.id); err != nil {
-			return err
 		}
 		// The checked-out lines leave the cart; anything else stays.
-		return removeFromCartTx(ctx, tx, p.AccountID, skus)
+		if err := writeOrders(ctx, tx, built); err != nil {
+			return err
+		}
+		for _, o := range built {
+			if err := s.trail.RecordTx(ctx, tx, placeEvent(o)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -240,44 +277,75 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
 // version and status of every line in one query: a change committed since
 // the checks before the transaction expires the quote.
 func unchangedTx(ctx context.Context, tx *db.Tx, orders []QuoteOrder) error {
-	want := map[string]QuoteLine{}
-	var args []any
-	var ph []string
-	for _, qo := range orders {
-		for _, l := range qo.Lines {
-			want[l.SKUID] = l
-			args = append(args, l.SKUID)
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
-		}
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.price_fen, p.version, p.status FROM skus s JOIN products p ON p.id = s.product_id
-		WHERE s.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	cur, err := currentSKUs(ctx, tx, orders)
 	if err != nil {
-		return fmt.Errorf("order: recheck: %w", err)
-	}
-	defer rows.Close()
-	var changed []string
-	seen := 0
-	for rows.Next() {
-		var skuID, status string
-		var price int64
-		var version int
-		if err := rows.Scan(&skuID, &price, &version, &status); err != nil {
-			return err
-		}
-		seen++
-		l := want[skuID]
-		if price != l.UnitPrice.Amount || version != l.ProductVersion || status != string(catalog.StatusListed) {
-			changed = append(changed, skuID)
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(changed) > 0 || seen != len(want) {
-		return problem.New(problem.QuoteExpired, i18n.T("部分商品的价格或信息在确认后发生了变化，请重新确认订单", "A price or listing changed after you confirmed; please confirm again")).With("sku_ids", changed)
+	if changed := staleLines(orders, cur); len(changed) > 0 {
+		return errChanged(changed)
 	}
 	return nil
+}
+
+// skuNow is what a line's quote must still match.
+type skuNow struct {
+	price   int64
+	version int
+	listed  bool
+}
+
+// currentSKUs reads the price, listing version and status of every SKU of
+// orders in one query.
+func currentSKUs(ctx context.Context, tx *db.Tx, orders []QuoteOrder) (map[string]skuNow, error) {
+	var args []any
+	seen := map[string]bool{}
+	for _, qo := range orders {
+		for _, l := range qo.Lines {
+			if !seen[l.SKUID] {
+				seen[l.SKUID] = true
+				args = append(args, l.SKUID)
+			}
+		}
+	}
+	cur := make(map[string]skuNow, len(args))
+	if len(args) == 0 {
+		return cur, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.price_fen, p.version, p.status FROM skus s JOIN products p ON p.id = s.product_id
+		WHERE s.id IN (`+db.Marks(len(args), 1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("order: recheck: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var skuID, status string
+		var n skuNow
+		if err := rows.Scan(&skuID, &n.price, &n.version, &status); err != nil {
+			return nil, err
+		}
+		n.listed = status == string(catalog.StatusListed)
+		cur[skuID] = n
+	}
+	return cur, rows.Err()
+}
+
+// staleLines names the SKUs of orders whose quoted price or listing
+// version is no longer current, or that are no longer listed.
+func staleLines(orders []QuoteOrder, cur map[string]skuNow) []string {
+	var changed []string
+	for _, qo := range orders {
+		for _, l := range qo.Lines {
+			n, ok := cur[l.SKUID]
+			if !ok || !n.listed || n.price != l.UnitPrice.Amount || n.version != l.ProductVersion {
+				changed = append(changed, l.SKUID)
+			}
+		}
+	}
+	return changed
+}
+
+func errChanged(skuIDs []string) error {
+	return problem.New(problem.QuoteExpired, i18n.T("部分商品的价格或信息在确认后发生了变化，请重新确认订单", "A price or listing changed after you confirmed; please confirm again")).With("sku_ids", skuIDs)
 }
 
 // recheck reads every line's SKU again: a price, listing version, seller
@@ -307,20 +375,37 @@ func (s *Service) recheck(ctx context.Context, qo QuoteOrder, now time.Time) ([]
 	return infos, nil
 }
 
-func (s *Service) placeOne(ctx context.Context, tx *db.Tx, accountID string, q *quoteRow, qo QuoteOrder, infos []*catalog.SKUInfo, terms Terms, ackNonReturnable bool, now time.Time) (*Placed, error) {
-	orderID := id.New()
-	lines := make([]inventory.Line, len(qo.Lines))
-	for i, l := range qo.Lines {
+// newOrder is one order of a checkout, built before anything is written.
+type newOrder struct {
+	id       string
+	account  string
+	actor    string
+	serial   int64
+	seller   string
+	region   string
+	placed   Placed
+	contract Contract
+	raw      []byte // the contract's exact bytes
+	digest   string // their SHA-256
+	addrEnc  string
+	terms    string
+	items    int64
+	shipping int64
+	infos    []*catalog.SKUInfo
+}
+
+func (o *newOrder) stockLines() []inventory.Line {
+	lines := make([]inventory.Line, len(o.contract.Lines))
+	for i, l := range o.contract.Lines {
 		lines[i] = inventory.Line{SKUID: l.SKUID, Quantity: l.Quantity}
 	}
-	// R-6.4-6: the reservation is part of the order's transaction.
-	if err := s.stock.ReserveTx(ctx, tx, lines, orderID); err != nil {
-		return nil, err
-	}
-	number, serial, err := s.nextNumber(ctx, tx, now)
-	if err != nil {
-		return nil, err
-	}
+	return lines
+}
+
+// build makes one order's e-contract snapshot (R-6.6-2) and its row.
+func (s *Service) build(accountID, actor string, q *quoteRow, qo QuoteOrder, infos []*catalog.SKUInfo, terms Terms, ackNonReturnable bool, serial int64, now time.Time) (*newOrder, error) {
+	orderID := id.New()
+	number := orderNumber(serial, now)
 	payBefore := now.Add(s.PayWindow)
 	c := Contract{Kind: "gbmall.order-contract/v1", OrderID: orderID, Number: number, CheckoutID: q.id, PlacedAt: now, PayBefore: payBefore,
 		Buyer:      ContractBuyer{AccountID: accountID, Delivery: q.addr.Masked()},
@@ -339,36 +424,69 @@ func (s *Service) placeOne(ctx context.Context, tx *db.Tx, accountID string, q *
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	digest := hex.EncodeToString(sum[:])
 	addrJSON, _ := json.Marshal(q.addr)
 	enc, err := s.keys.Encrypt(string(addrJSON), "orders.address|"+orderID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, number, serial, checkout_id, account_id, seller_id, status, currency, items_fen, shipping_fen, total_fen,
-		terms_version, contract, contract_sha256, address_enc, region_code, placed_at, pay_before, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $17)`,
-		orderID, number, serial, q.id, accountID, qo.SellerID, string(AwaitingPayment), catalog.Currency, qo.ItemsTotal.Amount, qo.Shipping.Amount, qo.Total.Amount,
-		terms.Version, string(raw), digest, enc, q.addr.RegionCode, now, payBefore); err != nil {
-		return nil, fmt.Errorf("order: insert: %w", err)
-	}
-	for i, l := range c.Lines {
-		attrs, _ := json.Marshal(l.Attributes)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, line_no, sku_id, product_id, product_version, title, attributes,
-			unit_price_fen, quantity, line_fen, returnable_7d, commission_bp) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			orderID, l.LineNo, l.SKUID, l.ProductID, l.ProductVersion, l.Title, string(attrs), l.UnitPrice.Amount, l.Quantity, l.LineTotal.Amount,
-			l.Returnable7d, infos[i].CommissionBP); err != nil {
-			return nil, fmt.Errorf("order: insert line: %w", err)
+	return &newOrder{id: orderID, account: accountID, actor: actor, serial: serial, seller: qo.SellerID, region: q.addr.RegionCode, contract: c, raw: raw,
+		digest: hex.EncodeToString(sum[:]), addrEnc: enc, terms: terms.Version, items: qo.ItemsTotal.Amount, shipping: qo.Shipping.Amount, infos: infos,
+		placed: Placed{ID: orderID, Number: number, Status: AwaitingPayment, SellerID: qo.SellerID, Total: qo.Total, PayBefore: payBefore}}, nil
+}
+
+// writeOrders inserts the orders of one checkout with their lines and first
+// history entries, and takes the bought SKUs out of the cart. On
+// PostgreSQL that is one statement (one round trip); the foreign keys of
+// the lines are checked at its end, when the orders are in.
+func writeOrders(ctx context.Context, tx *db.Tx, built []*newOrder) error {
+	var orderArgs, lineArgs, histArgs []any
+	var cartArgs []any
+	nLines := 0
+	for _, o := range built {
+		orderArgs = append(orderArgs, o.id, o.placed.Number, o.serial, o.contract.CheckoutID, o.account, o.seller, string(AwaitingPayment), catalog.Currency,
+			o.items, o.shipping, o.placed.Total.Amount, o.terms, string(o.raw), o.digest, o.addrEnc, o.region, o.contract.PlacedAt, o.placed.PayBefore, o.contract.PlacedAt)
+		for i, l := range o.contract.Lines {
+			attrs, _ := json.Marshal(l.Attributes)
+			lineArgs = append(lineArgs, o.id, l.LineNo, l.SKUID, l.ProductID, l.ProductVersion, l.Title, string(attrs), l.UnitPrice.Amount, l.Quantity, l.LineTotal.Amount,
+				l.Returnable7d, o.infos[i].CommissionBP)
+			cartArgs = append(cartArgs, o.account, l.SKUID)
+			nLines++
 		}
+		histArgs = append(histArgs, id.New(), o.id, "", string(AwaitingPayment), "place", o.actor, "", o.contract.PlacedAt)
 	}
-	if err := s.history(ctx, tx, orderID, "", AwaitingPayment, "place", actorOf(ctx), "", now); err != nil {
-		return nil, err
+	const orderCols = `INSERT INTO orders (id, number, serial, checkout_id, account_id, seller_id, status, currency, items_fen, shipping_fen, total_fen,
+		terms_version, contract, contract_sha256, address_enc, region_code, placed_at, pay_before, updated_at) VALUES `
+	const lineCols = `INSERT INTO order_lines (order_id, line_no, sku_id, product_id, product_version, title, attributes,
+		unit_price_fen, quantity, line_fen, returnable_7d, commission_bp) VALUES `
+	const histCols = `INSERT INTO order_status_history (id, order_id, from_status, to_status, event, actor_id, reason, at) VALUES `
+	cartDel := func(first int) string {
+		return `DELETE FROM cart_items WHERE (account_id, sku_id) IN (VALUES ` + db.Values(nLines, 2, first) + `)`
 	}
-	if err := s.trail.RecordTx(ctx, tx, audit.Event{Action: "order.place", ObjectType: "order", ObjectID: orderID,
-		Details: map[string]any{"number": number, "seller_id": qo.SellerID, "total_fen": qo.Total.Amount, "contract_sha256": digest, "terms_version": terms.Version}}); err != nil {
-		return nil, err
+	if tx.Dialect() == db.Postgres {
+		n1, n2, n3 := len(orderArgs), len(lineArgs), len(histArgs)
+		args := append(append(append(orderArgs, lineArgs...), histArgs...), cartArgs...)
+		q := `WITH o AS (` + orderCols + db.Values(len(built), 19, 1) + `),
+			l AS (` + lineCols + db.Values(nLines, 12, n1+1) + `),
+			c AS (` + cartDel(n1+n2+n3+1) + `)
+			` + histCols + db.Values(len(built), 8, n1+n2+1)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("order: insert: %w", err)
+		}
+		return nil
 	}
-	return &Placed{ID: orderID, Number: number, Status: AwaitingPayment, SellerID: qo.SellerID, Total: qo.Total, PayBefore: payBefore}, nil
+	if _, err := tx.ExecContext(ctx, orderCols+db.Values(len(built), 19, 1), orderArgs...); err != nil {
+		return fmt.Errorf("order: insert: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, lineCols+db.Values(nLines, 12, 1), lineArgs...); err != nil {
+		return fmt.Errorf("order: insert lines: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, histCols+db.Values(len(built), 8, 1), histArgs...); err != nil {
+		return fmt.Errorf("order: history: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, cartDel(1), cartArgs...); err != nil {
+		return fmt.Errorf("order: cart: %w", err)
+	}
+	return nil
 }
 
 // answerOf returns the first answer of a used quote (an idempotent replay).
@@ -384,25 +502,32 @@ func (s *Service) answerOf(ctx context.Context, q db.Querier, quoteID string) ([
 	return out, nil
 }
 
-// nextNumber makes the human-readable order number: the Beijing date, a
-// 10-digit serial and a Luhn check digit, e.g. 2026112800000000427. The
-// serial comes from a PostgreSQL sequence (no hot row between concurrent
-// checkouts) or, on SQLite, whose single writer already serialises
-// checkouts, from the highest number so far.
-func (s *Service) nextNumber(ctx context.Context, tx *db.Tx, now time.Time) (string, int64, error) {
-	var serial int64
-	var err error
-	if tx.Dialect() == db.Postgres {
-		err = tx.QueryRowContext(ctx, `SELECT nextval('order_number_seq')`).Scan(&serial)
-	} else {
-		err = tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(serial), 0) + 1 FROM orders`).Scan(&serial)
-	}
+// drawSerials takes n order serials from the PostgreSQL sequence (no hot
+// row between concurrent checkouts).
+func (s *Service) drawSerials(ctx context.Context, n int) ([]int64, error) {
+	rows, err := s.db.Reader(ctx).QueryContext(ctx, `SELECT nextval('order_number_seq') FROM generate_series(1, $1)`, n)
 	if err != nil {
-		return "", 0, fmt.Errorf("order: number: %w", err)
+		return nil, fmt.Errorf("order: number: %w", err)
 	}
-	body := org.Today(now)
-	body = strings.ReplaceAll(body, "-", "") + fmt.Sprintf("%010d", serial%10_000_000_000)
-	return body + string(luhn(body)), serial, nil
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// orderNumber is the human-readable order number: the Beijing date, a
+// 10-digit serial and a Luhn check digit, e.g. 2026112800000000427. The
+// serial comes from a PostgreSQL sequence or, on SQLite, whose single
+// writer serialises checkouts, from the highest serial so far.
+func orderNumber(serial int64, now time.Time) string {
+	body := strings.ReplaceAll(org.Today(now), "-", "") + fmt.Sprintf("%010d", serial%10_000_000_000)
+	return body + string(luhn(body))
 }
 
 // luhn is the check digit that catches a mistyped digit or a swap of two

@@ -341,25 +341,29 @@ type quoteRow struct {
 	addr                             Address
 	expiresAt                        time.Time
 	used                             bool
+	keyReused                        int // other quotes placed with the same key
 }
 
-func (s *Service) loadQuote(ctx context.Context, q db.Querier, quoteID string) (*quoteRow, error) {
+// It also counts the account's other quotes placed under key in the last
+// 24 hours (key reuse with another body), in the same round trip.
+func (s *Service) loadQuote(ctx context.Context, q db.Querier, quoteID, key string, since time.Time) (*quoteRow, error) {
 	if !id.Valid(quoteID) {
 		return nil, problem.NotFoundError()
 	}
 	var r quoteRow
 	var body, enc string
 	var used sql.NullTime
-	var key sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, account_id, body, address_enc, terms_version, expires_at, used_at, idempotency_key
-		FROM checkout_quotes WHERE id = $1`, quoteID).Scan(&r.id, &r.accountID, &body, &enc, &r.termsVersion, &r.expiresAt, &used, &key)
+	var usedKey sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT id, account_id, body, address_enc, terms_version, expires_at, used_at, idempotency_key,
+		(SELECT COUNT(*) FROM checkout_quotes o WHERE o.account_id = q.account_id AND o.idempotency_key = $2 AND o.id <> q.id AND o.used_at > $3)
+		FROM checkout_quotes q WHERE id = $1`, quoteID, key, since).Scan(&r.id, &r.accountID, &body, &enc, &r.termsVersion, &r.expiresAt, &used, &usedKey, &r.keyReused)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, problem.NotFoundError()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("order: load quote: %w", err)
 	}
-	r.used, r.key = used.Valid, key.String
+	r.used, r.key = used.Valid, usedKey.String
 	if err := json.Unmarshal([]byte(body), &r.body); err != nil {
 		return nil, fmt.Errorf("order: quote body: %w", err)
 	}

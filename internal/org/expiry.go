@@ -30,29 +30,33 @@ var ErrCannotTrade = problem.New(problem.QualificationMissing, i18n.T("该经营
 // licence that lapses stops trading at once — this reads the dates on
 // every call, without waiting for the daily job (R-6.1-1, R-7.1-1, R-8.1-1).
 func (s *Service) CanTrade(ctx context.Context, orgID string, now time.Time) error {
-	var status string
-	if err := s.db.QueryRow(ctx, `SELECT status FROM organizations WHERE id = $1`, orgID).Scan(&status); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return problem.NotFoundError()
-		}
-		return err
+	var blockers int
+	err := s.db.QueryRow(ctx, `SELECT `+s.TradeBlockersSQL("o.id", 2)+` FROM organizations o WHERE o.id = $1`, orgID, Today(now)).Scan(&blockers)
+	if errors.Is(err, sql.ErrNoRows) {
+		return problem.NotFoundError()
 	}
-	if Status(status) != StatusApproved {
-		return ErrCannotTrade
-	}
-	day := Today(now)
-	var missing int
-	err := s.db.QueryRow(ctx, `SELECT count(*) FROM qualification_requirements r JOIN organizations o ON o.kind = r.org_kind
-		WHERE o.id = $1 AND r.required = $2 AND NOT EXISTS (
-			SELECT 1 FROM qualifications q WHERE q.organization_id = o.id AND q.type_code = r.code
-			AND q.review_status = 'approved' AND q.valid_from <= $3 AND q.valid_until >= $3)`, orgID, true, day).Scan(&missing)
 	if err != nil {
 		return err
 	}
-	if missing > 0 {
+	if blockers > 0 {
 		return ErrCannotTrade
 	}
 	return nil
+}
+
+// TradeBlockersSQL is CanTrade's rule as a SQL expression, for queries that
+// need it beside other data in one round trip (placing an order): the
+// number of reasons the organisation whose id is orgCol may not trade on
+// day $dayParam (YYYY-MM-DD, Beijing) — 1 if it is not approved, plus one
+// per qualification its kind requires that is not in force. Zero means it
+// may trade.
+func (s *Service) TradeBlockersSQL(orgCol string, dayParam int) string {
+	d := fmt.Sprintf("$%d", dayParam)
+	return `((SELECT CASE WHEN ob.status = 'approved' THEN 0 ELSE 1 END FROM organizations ob WHERE ob.id = ` + orgCol + `)
+		+ (SELECT count(*) FROM qualification_requirements r JOIN organizations ok ON ok.kind = r.org_kind
+		WHERE ok.id = ` + orgCol + ` AND r.required = TRUE AND NOT EXISTS (
+			SELECT 1 FROM qualifications q WHERE q.organization_id = ok.id AND q.type_code = r.code
+			AND q.review_status = 'approved' AND q.valid_from <= ` + d + ` AND q.valid_until >= ` + d + `)))`
 }
 
 // HasQualification reports whether orgID holds an approved licence of type

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -253,4 +254,42 @@ func Strings(ctx context.Context, q Querier, query string, args ...any) ([]strin
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// Values builds the VALUES list of a multi-row INSERT: rows groups of cols
+// placeholders numbered from first, e.g. Values(2, 3, 1) is
+// "($1, $2, $3), ($4, $5, $6)". One statement for many rows is one round
+// trip to PostgreSQL and one step of SQLite's writer.
+func Values(rows, cols, first int) string {
+	var b strings.Builder
+	n := first
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Marks is "$first, $first+1, …" for n values, for an IN list.
+func Marks(n, first int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(first + i))
+	}
+	return b.String()
 }

@@ -1,0 +1,283 @@
+package order
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gbmall/internal/audit"
+	"gbmall/internal/catalog"
+	"gbmall/internal/inventory"
+	"gbmall/internal/platform/db"
+)
+
+// Group commit of order placement. Every checkout that passed its checks
+// joins a queue; one goroutine takes whatever is queued and places it all
+// in one transaction, while the next arrivals queue for the following one.
+// Under load a transaction carries many checkouts, so the claims of their
+// quotes, the re-reading of prices, the stock reservation, the orders, lines,
+// history and ledger rows, and the audit entries are a handful of
+// statements and one commit for all of them, instead of that many for each:
+// on SQLite the single writer is held once per batch, on PostgreSQL the
+// round trips and the commit's disk flush are shared. A lone checkout is a
+// batch of one and pays nothing for waiting.
+//
+// A batch decides every checkout exactly as placing it alone would: each
+// is served in arrival order, whole or not at all; one whose prices
+// changed gets quote-expired, one the stock cannot cover gets out-of-stock,
+// and neither leaves anything behind (its claim on the quote is undone in
+// the same transaction). A checkout the batch cannot decide — its quote was
+// claimed meanwhile by another request, or the transaction failed — is
+// handed back and placed alone, so the outcome never depends on the
+// company it arrived in.
+
+// maxBatch bounds one transaction's checkouts (statement size, lock time).
+const maxBatch = 64
+
+// placeJob is one checkout waiting for a batch.
+type placeJob struct {
+	ctx     context.Context
+	in      PlaceInput
+	account string
+	q       *quoteRow
+	infos   [][]*catalog.SKUInfo
+	terms   Terms
+	now     time.Time
+
+	done  chan struct{}
+	out   []Placed
+	err   error
+	alone bool // not decided by the batch: place it alone
+
+	built []*newOrder
+}
+
+type batcher struct {
+	mu      sync.Mutex
+	queue   []*placeJob
+	running bool
+}
+
+// submit queues job; job.done is closed once it is decided or handed back.
+func (s *Service) submit(job *placeJob) {
+	b := &s.batch
+	b.mu.Lock()
+	b.queue = append(b.queue, job)
+	if !b.running {
+		b.running = true
+		go s.drain()
+	}
+	b.mu.Unlock()
+}
+
+// drain places batches until the queue is empty.
+func (s *Service) drain() {
+	b := &s.batch
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), maxBatch)
+		if n == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		jobs := b.queue[:n:n]
+		b.queue = b.queue[n:]
+		b.mu.Unlock()
+		s.placeBatch(jobs)
+		for _, j := range jobs {
+			close(j.done)
+		}
+	}
+}
+
+// placeBatch places jobs in one transaction, or hands them back.
+func (s *Service) placeBatch(jobs []*placeJob) {
+	var live []*placeJob
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		switch {
+		case j.ctx.Err() != nil:
+			j.err = j.ctx.Err() // the requester has gone: nothing was placed
+		case seen[j.q.id]:
+			j.alone = true // the same quote twice: the second one learns its fate alone
+		default:
+			seen[j.q.id] = true
+			live = append(live, j)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	// The batch is nobody's request: it must finish even if the first
+	// requester hangs up, but not run forever.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), 30*time.Second)
+	defer cancel()
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		for _, j := range live { // a retried transaction starts afresh
+			j.out, j.err, j.alone, j.built = nil, nil, false, nil
+		}
+		return s.placeBatchTx(ctx, tx, live)
+	})
+	if err != nil {
+		s.Log.Warn("order: a batch of checkouts failed; placing each alone", "checkouts", len(live), "err", err)
+		for _, j := range live {
+			j.out, j.err, j.alone = nil, nil, true
+		}
+	}
+}
+
+func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob) error {
+	// Order numbers for every order of the batch.
+	total := 0
+	for _, j := range jobs {
+		total += len(j.q.body.Orders)
+	}
+	var serials []int64
+	if tx.Dialect() == db.Postgres {
+		var err error
+		if serials, err = s.drawSerials(ctx, total); err != nil {
+			return err
+		}
+	} else {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(serial), 0) FROM orders`).Scan(&last); err != nil {
+			return fmt.Errorf("order: number: %w", err)
+		}
+		for i := range total {
+			serials = append(serials, last+int64(i)+1)
+		}
+	}
+	// Build every order and each checkout's answer, then claim all quotes
+	// in one statement; a quote another request claimed first is not
+	// returned, and its checkout is placed alone afterwards.
+	var claimArgs []any
+	var claimRows []string
+	k := 0
+	for _, j := range jobs {
+		j.built = make([]*newOrder, len(j.q.body.Orders))
+		for i, qo := range j.q.body.Orders {
+			o, err := s.build(j.account, actorOf(j.ctx), j.q, qo, j.infos[i], j.terms, j.in.AcknowledgeNonReturnable, serials[k], j.now)
+			if err != nil {
+				return err
+			}
+			k++
+			j.built[i] = o
+			j.out = append(j.out, o.placed)
+		}
+		answer, err := json.Marshal(j.out)
+		if err != nil {
+			return err
+		}
+		n := len(claimArgs)
+		claimRows = append(claimRows, fmt.Sprintf("($%d, $%d, $%d, %s)", n+1, n+2, n+3, castTime(tx, fmt.Sprintf("$%d", n+4))))
+		claimArgs = append(claimArgs, j.q.id, j.in.IdempotencyKey, string(answer), j.now)
+	}
+	claimed, err := db.Strings(ctx, tx, `WITH v (id, idempotency_key, answer, at) AS (VALUES `+strings.Join(claimRows, ", ")+`)
+		UPDATE checkout_quotes SET used_at = v.at, idempotency_key = v.idempotency_key, answer = v.answer FROM v
+		WHERE checkout_quotes.id = v.id AND checkout_quotes.used_at IS NULL RETURNING checkout_quotes.id`, claimArgs...)
+	if err != nil {
+		return fmt.Errorf("order: claim quotes: %w", err)
+	}
+	got := make(map[string]bool, len(claimed))
+	for _, id := range claimed {
+		got[id] = true
+	}
+	var undo []string // claims to give back: the checkout was refused
+	var open []*placeJob
+	var orders []QuoteOrder
+	for _, j := range jobs {
+		if !got[j.q.id] {
+			j.out, j.alone = nil, true
+			continue
+		}
+		open = append(open, j)
+		orders = append(orders, j.q.body.Orders...)
+	}
+	// Prices, listing versions and statuses of every line, in one read.
+	cur, err := currentSKUs(ctx, tx, orders)
+	if err != nil {
+		return err
+	}
+	var claims []inventory.Claim
+	var reserving []*placeJob
+	for _, j := range open {
+		if mine := staleLines(j.q.body.Orders, cur); len(mine) > 0 {
+			j.out, j.err = nil, errChanged(mine)
+			undo = append(undo, j.q.id)
+			continue
+		}
+		c := inventory.Claim{Ctx: j.ctx}
+		for _, o := range j.built {
+			c.Orders = append(c.Orders, inventory.ClaimOrder{OrderID: o.id, Lines: o.stockLines()})
+		}
+		claims = append(claims, c)
+		reserving = append(reserving, j)
+	}
+	var placed []*newOrder
+	var winners []*placeJob
+	if len(claims) > 0 {
+		// R-6.4-6: the reservations are part of the orders' transaction.
+		short, err := s.stock.ReserveBatchTx(ctx, tx, claims)
+		if err != nil {
+			return err
+		}
+		for i, j := range reserving {
+			if len(short[i]) > 0 {
+				j.out, j.err = nil, inventory.OutOfStock(short[i])
+				undo = append(undo, j.q.id)
+				continue
+			}
+			placed = append(placed, j.built...)
+			winners = append(winners, j)
+		}
+	}
+	if len(undo) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = NULL, idempotency_key = NULL, answer = NULL
+			WHERE id IN (`+db.Marks(len(undo), 1)+`)`, anys(undo)...); err != nil {
+			return fmt.Errorf("order: release quotes: %w", err)
+		}
+	}
+	if len(placed) == 0 {
+		return nil
+	}
+	// The checked-out lines leave the carts; anything else stays.
+	if err := writeOrders(ctx, tx, placed); err != nil {
+		return err
+	}
+	for _, j := range winners {
+		for _, o := range j.built {
+			if err := s.trail.RecordTx(j.ctx, tx, placeEvent(o)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// placeEvent is the audit entry of a placed order.
+func placeEvent(o *newOrder) audit.Event {
+	return audit.Event{Action: "order.place", ObjectType: "order", ObjectID: o.id,
+		Details: map[string]any{"number": o.placed.Number, "seller_id": o.seller, "total_fen": o.placed.Total.Amount,
+			"contract_sha256": o.digest, "terms_version": o.terms}}
+}
+
+// castTime types a timestamp parameter in a VALUES list (PostgreSQL would
+// read an untyped one there as text; SQLite stores times as text anyway).
+func castTime(tx *db.Tx, expr string) string {
+	if tx.Dialect() == db.Postgres {
+		return "CAST(" + expr + " AS TIMESTAMPTZ)"
+	}
+	return expr
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -39,48 +38,99 @@ type SKUInfo struct {
 // dates are read on this call, so a lapsed licence stops sales at once.
 // It does not look at stock; reserving stock is the inventory's job.
 func (s *Service) Purchasable(ctx context.Context, skuID string, now time.Time) (*SKUInfo, error) {
-	if !id.Valid(skuID) {
-		return nil, problem.NotFoundError()
+	infos, errs, err := s.PurchasableMany(ctx, s.db.Reader(ctx), []string{skuID}, now)
+	if err != nil {
+		return nil, err
 	}
-	q := s.db.Reader(ctx)
-	var info SKUInfo
-	var attrs string
-	var ref sql.NullInt64
-	var status Status
-	var treeVersion int64
-	var blockers int
-	// One round trip: the SKU, the seller's standing (R-5.4-8) and the
-	// version of the category tree held in memory.
-	err := q.QueryRowContext(ctx, `SELECT s.id, s.code, s.attributes, s.price_fen, s.reference_price_fen, p.id, p.version, p.title,
+	if err := errs[skuID]; err != nil {
+		return nil, err
+	}
+	return infos[skuID], nil
+}
+
+// PurchasableMany is Purchasable for several SKUs at once, read through q
+// (a transaction, when the caller is in one) in one statement: the SKUs,
+// their sellers' standing (R-5.4-8) and the version of the category tree
+// held in memory. Each SKU gets its info or its error.
+func (s *Service) PurchasableMany(ctx context.Context, q db.Querier, skuIDs []string, now time.Time) (map[string]*SKUInfo, map[string]error, error) {
+	infos := make(map[string]*SKUInfo, len(skuIDs))
+	errs := map[string]error{}
+	args := []any{day(now)}
+	for _, sku := range skuIDs {
+		if !id.Valid(sku) {
+			errs[sku] = problem.NotFoundError()
+			continue
+		}
+		args = append(args, sku)
+	}
+	if len(args) == 1 {
+		return infos, errs, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT s.id, s.code, s.attributes, s.price_fen, s.reference_price_fen, p.id, p.version, p.title,
 		p.category_id, p.status, p.organization_id, o.name, (SELECT version FROM catalog_versions WHERE name = 'categories'),
-		`+s.orgs.TradeBlockersSQL("p.organization_id", 2)+`
-		FROM skus s JOIN products p ON p.id = s.product_id JOIN organizations o ON o.id = p.organization_id WHERE s.id = $1`, skuID, day(now)).
-		Scan(&info.SKUID, &info.Code, &attrs, &info.Price.Amount, &ref, &info.ProductID, &info.ProductVersion, &info.Title,
-			&info.CategoryID, &status, &info.SellerID, &info.SellerName, &treeVersion, &blockers)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, problem.NotFoundError()
-	}
+		`+s.orgs.TradeBlockersSQL("p.organization_id", 1)+`
+		FROM skus s JOIN products p ON p.id = s.product_id JOIN organizations o ON o.id = p.organization_id
+		WHERE s.id IN (`+db.Marks(len(args)-1, 2)+`)`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: purchasable: %w", err)
+		return nil, nil, fmt.Errorf("catalog: purchasable: %w", err)
 	}
-	info.Price.Currency = Currency
-	info.ReferencePrice = cnyPtr(nullInt(ref))
-	if err := json.Unmarshal([]byte(attrs), &info.Attributes); err != nil {
-		return nil, fmt.Errorf("catalog: sku attributes: %w", err)
+	type found struct {
+		info     *SKUInfo
+		status   Status
+		version  int64
+		blockers int
 	}
-	if status != StatusListed {
-		return nil, ErrNotListed
+	var all []found
+	for rows.Next() {
+		var f found
+		var info SKUInfo
+		var attrs string
+		var ref sql.NullInt64
+		if err := rows.Scan(&info.SKUID, &info.Code, &attrs, &info.Price.Amount, &ref, &info.ProductID, &info.ProductVersion, &info.Title,
+			&info.CategoryID, &f.status, &info.SellerID, &info.SellerName, &f.version, &f.blockers); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("catalog: purchasable: %w", err)
+		}
+		info.Price.Currency = Currency
+		info.ReferencePrice = cnyPtr(nullInt(ref))
+		if err := json.Unmarshal([]byte(attrs), &info.Attributes); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("catalog: sku attributes: %w", err)
+		}
+		f.info = &info
+		all = append(all, f)
 	}
-	t, err := s.cachedTree(ctx, q, treeVersion)
-	if err != nil {
-		return nil, err
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
 	}
-	if err := s.tradeCheckKnown(ctx, t, info.SellerID, info.CategoryID, now, blockers == 0); err != nil {
-		return nil, err
+	for _, f := range all {
+		info := f.info
+		if f.status != StatusListed {
+			errs[info.SKUID] = ErrNotListed
+			continue
+		}
+		t, err := s.cachedTree(ctx, q, f.version)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := s.tradeCheckKnown(ctx, t, info.SellerID, info.CategoryID, now, f.blockers == 0); err != nil {
+			if _, ok := problem.As(err); !ok {
+				return nil, nil, err
+			}
+			errs[info.SKUID] = err
+			continue
+		}
+		c, _ := t.effective(info.CategoryID)
+		info.Returnable7d, info.CommissionBP = c.Returnable7d, c.CommissionBP
+		infos[info.SKUID] = info
 	}
-	c, _ := t.effective(info.CategoryID)
-	info.Returnable7d, info.CommissionBP = c.Returnable7d, c.CommissionBP
-	return &info, nil
+	for _, sku := range skuIDs {
+		if infos[sku] == nil && errs[sku] == nil {
+			errs[sku] = problem.NotFoundError()
+		}
+	}
+	return infos, errs, nil
 }
 
 func nullInt(v sql.NullInt64) *int64 {

@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -77,15 +76,37 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	var lastSeen, expires time.Time
 	var revoked sql.NullTime
 	var status, totpEnabled = "", false
-	err := s.db.QueryRow(ctx, `SELECT s.id, s.account_id, s.kind, s.csrf_token, s.idle_seconds, s.last_seen_at, s.expires_at, s.revoked_at,
-		a.display_name, a.status, a.totp_enabled
-		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`, hash).
-		Scan(&p.SessionID, &p.AccountID, &p.SessionKind, &p.CSRFToken, &idle, &lastSeen, &expires, &revoked, &p.DisplayName, &status, &totpEnabled)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrUnauthenticated
-	}
+	// One round trip: the session, its account and the account's
+	// memberships (one row each; none for a consumer).
+	rows, err := s.db.Query(ctx, `SELECT s.id, s.account_id, s.kind, s.csrf_token, s.idle_seconds, s.last_seen_at, s.expires_at, s.revoked_at,
+		a.display_name, a.status, a.totp_enabled, m.organization_id, o.name, o.kind, m.role, o.require_mfa
+		FROM sessions s JOIN accounts a ON a.id = s.account_id
+		LEFT JOIN memberships m ON m.account_id = s.account_id LEFT JOIN organizations o ON o.id = m.organization_id
+		WHERE s.token_hash = $1 ORDER BY o.kind, o.name, m.role`, hash)
 	if err != nil {
 		return nil, fmt.Errorf("identity: authenticate: %w", err)
+	}
+	found := false
+	for rows.Next() {
+		var orgID, orgName, orgKind, role sql.NullString
+		var requireMFA sql.NullBool
+		if err := rows.Scan(&p.SessionID, &p.AccountID, &p.SessionKind, &p.CSRFToken, &idle, &lastSeen, &expires, &revoked, &p.DisplayName, &status, &totpEnabled,
+			&orgID, &orgName, &orgKind, &role, &requireMFA); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("identity: authenticate: %w", err)
+		}
+		found = true
+		if orgID.Valid {
+			p.Memberships = append(p.Memberships, Membership{OrganizationID: orgID.String, OrganizationName: orgName.String, Kind: Kind(orgKind.String),
+				Role: Role(role.String), RequireMFA: requireMFA.Bool})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("identity: authenticate: %w", err)
+	}
+	if !found {
+		return nil, ErrUnauthenticated
 	}
 	now := s.clock.Now()
 	if revoked.Valid || status != "active" {
@@ -103,10 +124,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		if _, err := s.db.WritePool().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, now, p.SessionID); err != nil {
 			return nil, fmt.Errorf("identity: touch session: %w", err)
 		}
-	}
-	p.Memberships, err = s.memberships(ctx, p.AccountID)
-	if err != nil {
-		return nil, err
 	}
 	p.MFAEnrolmentRequired = mfaRequired(p.Memberships) && !totpEnabled
 	return &p, nil

@@ -61,16 +61,19 @@ func (s *Service) ReserveBatchTx(ctx context.Context, tx *db.Tx, claims []Claim)
 	for i, sku := range skus {
 		args[i] = sku
 	}
+	// Lock the rows (PostgreSQL; SQLite's writer is exclusive) in SKU
+	// order and read them. The batch totals in this read may predate a
+	// batch frozen while the lock was awaited; the guarded UPDATE below, a
+	// later statement, sees it, and then the whole call fails rather than
+	// sell frozen goods.
+	lock := ""
 	if tx.Dialect() == db.Postgres {
-		// Lock first; the read below, a new statement, then sees every
-		// batch committed before the lock was granted.
-		if _, err := tx.ExecContext(ctx, `SELECT sku_id FROM stock_levels WHERE sku_id IN (`+db.Marks(len(skus), 1)+`) ORDER BY sku_id FOR UPDATE`, args...); err != nil {
-			return nil, fmt.Errorf("inventory: lock levels: %w", err)
-		}
+		lock = ` FOR UPDATE OF stock_levels`
 	}
 	today := s.today()
 	rows, err := tx.QueryContext(ctx, `SELECT stock_levels.sku_id, s.organization_id, on_hand - reserved - `+blockedSQL(1)+`
-		FROM stock_levels JOIN skus s ON s.id = stock_levels.sku_id WHERE stock_levels.sku_id IN (`+db.Marks(len(skus), 2)+`)`, append([]any{today}, args...)...)
+		FROM stock_levels JOIN skus s ON s.id = stock_levels.sku_id WHERE stock_levels.sku_id IN (`+db.Marks(len(skus), 2)+`)
+		ORDER BY stock_levels.sku_id`+lock, append([]any{today}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: read levels: %w", err)
 	}
@@ -131,17 +134,30 @@ func (s *Service) ReserveBatchTx(ctx context.Context, tx *db.Tx, claims []Claim)
 			args = append(args, sku, q)
 		}
 	}
-	res, err := tx.ExecContext(ctx, `WITH v (sku_id, q) AS (VALUES `+strings.Join(values, ", ")+`)
-		UPDATE stock_levels SET reserved = reserved + v.q FROM v
-		WHERE stock_levels.sku_id = v.sku_id AND stock_levels.on_hand - stock_levels.reserved - `+blockedSQL(1)+` >= v.q`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("inventory: reserve: %w", err)
+	update := `UPDATE stock_levels SET reserved = reserved + v.q FROM v
+		WHERE stock_levels.sku_id = v.sku_id AND stock_levels.on_hand - stock_levels.reserved - ` + blockedSQL(1) + ` >= v.q`
+	var updated int64
+	if tx.Dialect() == db.Postgres {
+		// One round trip: the guarded UPDATE and the ledger rows.
+		ledger, largs := s.ledgerInsert(ctx, ms, len(args)+1)
+		if err := tx.QueryRowContext(ctx, `WITH v (sku_id, q) AS (VALUES `+strings.Join(values, ", ")+`),
+			u AS (`+update+` RETURNING 1), l AS (`+ledger+`) SELECT count(*) FROM u`, append(args, largs...)...).Scan(&updated); err != nil {
+			return nil, fmt.Errorf("inventory: reserve: %w", err)
+		}
+	} else {
+		res, err := tx.ExecContext(ctx, `WITH v (sku_id, q) AS (VALUES `+strings.Join(values, ", ")+`) `+update, args...)
+		if err != nil {
+			return nil, fmt.Errorf("inventory: reserve: %w", err)
+		}
+		if updated, err = res.RowsAffected(); err != nil {
+			return nil, err
+		}
+		if err := s.recordAll(ctx, tx, ms); err != nil {
+			return nil, err
+		}
 	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(values)) {
-		return nil, fmt.Errorf("inventory: batch reservation: %d of %d levels updated (%v)", n, len(values), err)
-	}
-	if err := s.recordAll(ctx, tx, ms); err != nil {
-		return nil, err
+	if updated != int64(len(values)) {
+		return nil, fmt.Errorf("inventory: batch reservation: %d of %d levels updated", updated, len(values))
 	}
 	for _, i := range granted {
 		for j, o := range claims[i].Orders {

@@ -224,6 +224,16 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, m movement) (string, er
 
 // recordAll appends several ledger rows in one statement.
 func (s *Service) recordAll(ctx context.Context, tx *db.Tx, ms []movement) error {
+	q, args := s.ledgerInsert(ctx, ms, 1)
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("inventory: ledger: %w", err)
+	}
+	return nil
+}
+
+// ledgerInsert is the statement appending ms, its parameters numbered from
+// first.
+func (s *Service) ledgerInsert(ctx context.Context, ms []movement, first int) (string, []any) {
 	now := s.clock.Now()
 	actor := actorID(ctx)
 	args := make([]any, 0, 11*len(ms))
@@ -238,11 +248,8 @@ func (s *Service) recordAll(ctx context.Context, tx *db.Tx, ms []movement) error
 		}
 		args = append(args, id.New(), m.skuID, m.orgID, m.kind, m.dOnHand, m.dReserved, nullable(m.receiptID), nullable(m.orderID), m.reason, who, at)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO stock_ledger (id, sku_id, organization_id, kind, delta_on_hand, delta_reserved, receipt_id, order_id, reason, actor_id, at)
-		VALUES `+db.Values(len(ms), 11, 1), args...); err != nil {
-		return fmt.Errorf("inventory: ledger: %w", err)
-	}
-	return nil
+	return `INSERT INTO stock_ledger (id, sku_id, organization_id, kind, delta_on_hand, delta_reserved, receipt_id, order_id, reason, actor_id, at)
+		VALUES ` + db.Values(len(ms), 11, first), args
 }
 
 // addOnHand puts q > 0 units on hand, creating the level row if needed.

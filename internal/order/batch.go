@@ -43,9 +43,14 @@ type placeJob struct {
 	in      PlaceInput
 	account string
 	q       *quoteRow
-	infos   [][]*catalog.SKUInfo
 	terms   Terms
 	now     time.Time
+	infos   [][]*catalog.SKUInfo // the catalogue's word on each line, read in prepare
+
+	// PostgreSQL: the orders and the answer, built in prepare with serials
+	// from the sequence, so the batch only writes.
+	pre    []*newOrder
+	answer []byte
 
 	done  chan struct{}
 	out   []Placed
@@ -118,7 +123,7 @@ func (s *Service) placeBatch(jobs []*placeJob) {
 	defer cancel()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		for _, j := range live { // a retried transaction starts afresh
-			j.out, j.err, j.alone, j.built = nil, nil, false, nil
+			j.out, j.err, j.alone = nil, nil, false
 		}
 		return s.placeBatchTx(ctx, tx, live)
 	})
@@ -131,46 +136,34 @@ func (s *Service) placeBatch(jobs []*placeJob) {
 }
 
 func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob) error {
-	// Order numbers for every order of the batch.
-	total := 0
-	for _, j := range jobs {
-		total += len(j.q.body.Orders)
-	}
-	var serials []int64
-	if tx.Dialect() == db.Postgres {
-		var err error
-		if serials, err = s.drawSerials(ctx, total); err != nil {
-			return err
-		}
-	} else {
-		var last int64
+	// SQLite: order numbers follow the highest so far, under the writer.
+	var last int64
+	if jobs[0].pre == nil {
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(serial), 0) FROM orders`).Scan(&last); err != nil {
 			return fmt.Errorf("order: number: %w", err)
 		}
-		for i := range total {
-			serials = append(serials, last+int64(i)+1)
-		}
 	}
-	// Build every order and each checkout's answer, then claim all quotes
-	// in one statement; a quote another request claimed first is not
-	// returned, and its checkout is placed alone afterwards.
+	// Claim all quotes in one statement, each with its checkout's answer;
+	// a quote another request claimed first is not returned, and its
+	// checkout is placed alone afterwards.
 	var claimArgs []any
 	var claimRows []string
-	k := 0
 	for _, j := range jobs {
-		j.built = make([]*newOrder, len(j.q.body.Orders))
-		for i, qo := range j.q.body.Orders {
-			o, err := s.build(j.account, actorOf(j.ctx), j.q, qo, j.infos[i], j.terms, j.in.AcknowledgeNonReturnable, serials[k], j.now)
-			if err != nil {
+		j.built, j.out = j.pre, nil
+		answer := j.answer
+		if j.built == nil {
+			serials := make([]int64, len(j.q.body.Orders))
+			for i := range serials {
+				last++
+				serials[i] = last
+			}
+			var err error
+			if j.built, answer, err = s.buildAll(j, serials); err != nil {
 				return err
 			}
-			k++
-			j.built[i] = o
-			j.out = append(j.out, o.placed)
 		}
-		answer, err := json.Marshal(j.out)
-		if err != nil {
-			return err
+		for _, o := range j.built {
+			j.out = append(j.out, o.placed)
 		}
 		n := len(claimArgs)
 		claimRows = append(claimRows, fmt.Sprintf("($%d, $%d, $%d, %s)", n+1, n+2, n+3, castTime(tx, fmt.Sprintf("$%d", n+4))))
@@ -197,7 +190,8 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 		open = append(open, j)
 		orders = append(orders, j.q.body.Orders...)
 	}
-	// Prices, listing versions and statuses of every line, in one read.
+	// The prices, listing versions and statuses as this transaction sees
+	// them, for the whole batch in one read.
 	cur, err := currentSKUs(ctx, tx, orders)
 	if err != nil {
 		return err
@@ -280,4 +274,20 @@ func anys(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// buildAll builds a checkout's orders with the given serials, and its
+// answer.
+func (s *Service) buildAll(j *placeJob, serials []int64) ([]*newOrder, []byte, error) {
+	built := make([]*newOrder, len(j.q.body.Orders))
+	placed := make([]Placed, len(built))
+	for i, qo := range j.q.body.Orders {
+		o, err := s.build(j.account, actorOf(j.ctx), j.q, qo, j.infos[i], j.terms, j.in.AcknowledgeNonReturnable, serials[i], j.now)
+		if err != nil {
+			return nil, nil, err
+		}
+		built[i], placed[i] = o, o.placed
+	}
+	answer, err := json.Marshal(placed)
+	return built, answer, err
 }

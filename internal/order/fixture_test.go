@@ -29,6 +29,19 @@ type fakeCatalog struct {
 	off  map[string]bool
 }
 
+func (f *fakeCatalog) PurchasableMany(ctx context.Context, _ db.Querier, skuIDs []string, now time.Time) (map[string]*catalog.SKUInfo, map[string]error, error) {
+	infos, errs := map[string]*catalog.SKUInfo{}, map[string]error{}
+	for _, sku := range skuIDs {
+		info, err := f.Purchasable(ctx, sku, now)
+		if err != nil {
+			errs[sku] = err
+			continue
+		}
+		infos[sku] = info
+	}
+	return infos, errs, nil
+}
+
 func (f *fakeCatalog) Purchasable(_ context.Context, skuID string, _ time.Time) (*catalog.SKUInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

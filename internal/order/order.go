@@ -26,6 +26,7 @@ import (
 // bought now, at what price, from whom.
 type Catalog interface {
 	Purchasable(ctx context.Context, skuID string, now time.Time) (*catalog.SKUInfo, error)
+	PurchasableMany(ctx context.Context, q db.Querier, skuIDs []string, now time.Time) (map[string]*catalog.SKUInfo, map[string]error, error)
 }
 
 // Stock moves an order's stock inside the order's own transaction.
@@ -88,6 +89,7 @@ type Service struct {
 
 	listeners []Listener
 	batch     batcher
+	serials   serialPool
 }
 
 // NewService builds the order service with the standard windows: quotes 15

@@ -488,6 +488,7 @@ func TestBatchDecidesLikeAlone(t *testing.T) {
 		a := b.sku(b.sellerA, 1000, 3, true)
 		c := b.sku(b.sellerB, 2500, 5, true)
 		e := b.sku(b.sellerB, 500, 5, true)
+		g := b.sku(b.sellerB, 700, 5, true)
 		alice, bob, carol, dave := b.alice, b.bob, b.consumerCtx(b.account("carol@example.cn")), b.consumerCtx(b.account("dave@example.cn"))
 		quote := func(ctx context.Context, items ...order.Item) string {
 			t.Helper()
@@ -501,16 +502,20 @@ func TestBatchDecidesLikeAlone(t *testing.T) {
 		qBob := quote(bob, order.Item{SKUID: a, Quantity: 2})
 		qCarol := quote(carol, order.Item{SKUID: c, Quantity: 1})
 		qDave := quote(dave, order.Item{SKUID: a, Quantity: 1})
-		ctxs := []context.Context{alice, bob, carol, dave, alice}
+		erin := b.consumerCtx(b.account("erin@example.cn"))
+		qErin := quote(erin, order.Item{SKUID: g, Quantity: 1})
+		ctxs := []context.Context{alice, bob, carol, dave, alice, erin}
 		ins := []order.PlaceInput{
 			{QuoteID: qAlice, AcceptTerms: true, IdempotencyKey: "ka"},
 			{QuoteID: qBob, AcceptTerms: true, IdempotencyKey: "kb"},   // 1 of a left after alice: short
 			{QuoteID: qCarol, AcceptTerms: true, IdempotencyKey: "kc"}, // c's price changes before the batch
 			{QuoteID: qDave, AcceptTerms: true, IdempotencyKey: "kd"},  // the last unit of a
 			{QuoteID: qAlice, AcceptTerms: true, IdempotencyKey: "ka"}, // alice's double click
+			{QuoteID: qErin, AcceptTerms: true, IdempotencyKey: "ke"},  // g is taken off sale before the batch
 		}
 		outs, errs, alone := b.svc.PlaceTogether(ctxs, ins, func() {
 			b.exec(`UPDATE skus SET price_fen = 2600 WHERE id = $1`, c)
+			b.exec(`UPDATE products SET status = 'delisted' WHERE id = (SELECT product_id FROM skus WHERE id = $1)`, g)
 		})
 		if alone != 1 { // only the double click is left to be placed alone
 			t.Fatalf("%d checkouts handed back by the batch, want 1", alone)
@@ -521,8 +526,8 @@ func TestBatchDecidesLikeAlone(t *testing.T) {
 		if codeOf(errs[1]) != problem.OutOfStock {
 			t.Fatalf("bob: %v", errs[1])
 		}
-		if codeOf(errs[2]) != problem.QuoteExpired {
-			t.Fatalf("carol: %v", errs[2])
+		if codeOf(errs[2]) != problem.QuoteExpired || codeOf(errs[5]) != problem.QuoteExpired {
+			t.Fatalf("carol: %v, erin: %v", errs[2], errs[5])
 		}
 		if errs[4] != nil || len(outs[4]) != 2 || outs[4][0].ID != outs[0][0].ID || outs[4][1].ID != outs[0][1].ID {
 			t.Fatalf("double click: %v %v, first %v", outs[4], errs[4], outs[0])
@@ -534,7 +539,7 @@ func TestBatchDecidesLikeAlone(t *testing.T) {
 			t.Fatalf("available a %d c %d e %d", b.available(a), b.available(c), b.available(e))
 		}
 		// The refused quotes were given back, not used up.
-		if n := b.count(`SELECT COUNT(*) FROM checkout_quotes WHERE id IN ($1, $2) AND used_at IS NULL AND answer IS NULL`, qBob, qCarol); n != 2 {
+		if n := b.count(`SELECT COUNT(*) FROM checkout_quotes WHERE id IN ($1, $2, $3) AND used_at IS NULL AND answer IS NULL`, qBob, qCarol, qErin); n != 3 {
 			t.Fatalf("refused quotes still claimed: %d free", n)
 		}
 		// Every order has its history, lines, ledger rows and audit entry,

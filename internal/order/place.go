@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gbmall/internal/catalog"
@@ -175,13 +177,27 @@ func (s *Service) prepare(ctx context.Context, in PlaceInput) (*placeJob, []Plac
 	if terms.Version != q.termsVersion {
 		return nil, nil, quoteExpired("交易规则已更新，请重新阅读并确认", "The transaction terms changed; please read and confirm them again")
 	}
-	infos := make([][]*catalog.SKUInfo, len(q.body.Orders))
-	for i, qo := range q.body.Orders {
-		if infos[i], err = s.recheck(ctx, qo, now); err != nil {
+	// The catalogue's word on every line (price, listing, the seller's
+	// licences, R-5.4-8), in one read; the placing transaction re-reads
+	// prices and listing versions.
+	infos, err := s.recheck(ctx, s.db.Reader(ctx), q.body.Orders, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	job := &placeJob{ctx: ctx, in: in, account: p.AccountID, q: q, terms: terms, now: now, infos: infos, done: make(chan struct{})}
+	if s.db.Dialect() == db.Postgres {
+		// Numbers come from a sequence (gaps where a checkout is refused,
+		// as with any sequence), so the orders are built here, off the
+		// batch's path.
+		serials, err := s.drawSerials(ctx, len(q.body.Orders))
+		if err != nil {
+			return nil, nil, err
+		}
+		if job.pre, job.answer, err = s.buildAll(job, serials); err != nil {
 			return nil, nil, err
 		}
 	}
-	return &placeJob{ctx: ctx, in: in, account: p.AccountID, q: q, infos: infos, terms: terms, now: now, done: make(chan struct{})}, nil, nil
+	return job, nil, nil
 }
 
 // placeAlone places one checkout in a transaction of its own: when the
@@ -189,50 +205,35 @@ func (s *Service) prepare(ctx context.Context, in PlaceInput) (*placeJob, []Plac
 // concurrent request, or the batch failed as a whole), and as the
 // reference the batch behaves like.
 func (s *Service) placeAlone(ctx context.Context, job *placeJob) ([]Placed, error) {
-	q, infos, terms, now, in, p := job.q, job.infos, job.terms, job.now, job.in, job.account
-	var err error
-	// PostgreSQL: the order numbers come from a sequence, drawn before
-	// the transaction so it holds no lock meanwhile (a rolled-back
-	// checkout leaves a gap, as sequences do).
-	var serials []int64
-	if s.db.Dialect() == db.Postgres {
-		if serials, err = s.drawSerials(ctx, len(q.body.Orders)); err != nil {
-			return nil, err
-		}
-	}
+	q, in := job.q, job.in
 	var out []Placed
-	err = s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		out = nil
-		numbers := serials
-		if numbers == nil {
+		built, answer := job.pre, job.answer
+		if built == nil {
 			// SQLite's single writer already serialises checkouts.
 			var last int64
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(serial), 0) FROM orders`).Scan(&last); err != nil {
 				return fmt.Errorf("order: number: %w", err)
 			}
-			for i := range q.body.Orders {
-				numbers = append(numbers, last+int64(i)+1)
+			serials := make([]int64, len(q.body.Orders))
+			for i := range serials {
+				serials[i] = last + int64(i) + 1
 			}
-		}
-		built := make([]*newOrder, len(q.body.Orders))
-		for i, qo := range q.body.Orders {
-			o, err := s.build(p, actorOf(ctx), q, qo, infos[i], terms, in.AcknowledgeNonReturnable, numbers[i], now)
-			if err != nil {
+			var err error
+			if built, answer, err = s.buildAll(job, serials); err != nil {
 				return err
 			}
-			built[i] = o
-			out = append(out, o.placed)
 		}
-		// The first answer is kept with the key: a replay returns it
-		// exactly and nothing is written twice.
-		answer, err := json.Marshal(out)
-		if err != nil {
-			return err
+		for _, o := range built {
+			out = append(out, o.placed)
 		}
 		// Claim the quote: the conditional UPDATE is the guard, so two
 		// requests racing with one quote place it once.
+		// The first answer is kept with the key: a replay returns it
+		// exactly and nothing is written twice.
 		res, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = $1, idempotency_key = $2, answer = $3 WHERE id = $4 AND used_at IS NULL`,
-			now, in.IdempotencyKey, string(answer), q.id)
+			job.now, in.IdempotencyKey, string(answer), q.id)
 		if err != nil {
 			return fmt.Errorf("order: claim quote: %w", err)
 		}
@@ -348,31 +349,43 @@ func errChanged(skuIDs []string) error {
 	return problem.New(problem.QuoteExpired, i18n.T("部分商品的价格或信息在确认后发生了变化，请重新确认订单", "A price or listing changed after you confirmed; please confirm again")).With("sku_ids", skuIDs)
 }
 
-// recheck reads every line's SKU again: a price, listing version, seller
-// or sale status (licences included) that changed since the quote expires
-// it.
-func (s *Service) recheck(ctx context.Context, qo QuoteOrder, now time.Time) ([]*catalog.SKUInfo, error) {
-	infos := make([]*catalog.SKUInfo, len(qo.Lines))
+// recheck reads every line's SKU again, in one query: a price, listing
+// version, seller or sale status (licences included) that changed since
+// the quote expires it. q is the transaction when the caller is in one.
+func (s *Service) recheck(ctx context.Context, q db.Querier, orders []QuoteOrder, now time.Time) ([][]*catalog.SKUInfo, error) {
+	var skus []string
+	for _, qo := range orders {
+		for _, l := range qo.Lines {
+			skus = append(skus, l.SKUID)
+		}
+	}
+	found, errs, err := s.catalog.PurchasableMany(ctx, q, skus, now)
+	if err != nil {
+		return nil, err
+	}
+	infos, changed := matchQuote(orders, found, errs)
+	if len(changed) > 0 {
+		return nil, errChanged(changed)
+	}
+	return infos, nil
+}
+
+// matchQuote holds each quoted line against what the catalogue says now.
+func matchQuote(orders []QuoteOrder, found map[string]*catalog.SKUInfo, errs map[string]error) ([][]*catalog.SKUInfo, []string) {
+	infos := make([][]*catalog.SKUInfo, len(orders))
 	var changed []string
-	for i, l := range qo.Lines {
-		info, err := s.catalog.Purchasable(ctx, l.SKUID, now)
-		if err != nil {
-			if _, ok := problem.As(err); ok {
+	for i, qo := range orders {
+		infos[i] = make([]*catalog.SKUInfo, len(qo.Lines))
+		for j, l := range qo.Lines {
+			info := found[l.SKUID]
+			if errs[l.SKUID] != nil || info == nil || info.Price.Amount != l.UnitPrice.Amount || info.ProductVersion != l.ProductVersion || info.SellerID != qo.SellerID {
 				changed = append(changed, l.SKUID)
 				continue
 			}
-			return nil, err
+			infos[i][j] = info
 		}
-		if info.Price.Amount != l.UnitPrice.Amount || info.ProductVersion != l.ProductVersion || info.SellerID != qo.SellerID {
-			changed = append(changed, l.SKUID)
-			continue
-		}
-		infos[i] = info
 	}
-	if len(changed) > 0 {
-		return nil, problem.New(problem.QuoteExpired, i18n.T("部分商品的价格或信息在确认后发生了变化，请重新确认订单", "A price or listing changed after you confirmed; please confirm again")).With("sku_ids", changed)
-	}
-	return infos, nil
+	return infos, changed
 }
 
 // newOrder is one order of a checkout, built before anything is written.
@@ -503,8 +516,35 @@ func (s *Service) answerOf(ctx context.Context, q db.Querier, quoteID string) ([
 }
 
 // drawSerials takes n order serials from the PostgreSQL sequence (no hot
-// row between concurrent checkouts).
+// row between concurrent checkouts). The process takes them from the
+// sequence 64 at a time and hands them out in order, so most checkouts
+// pay no round trip for their number; the serials a process held when it
+// stopped are never used (numbers are unique, not gapless, as with any
+// sequence).
 func (s *Service) drawSerials(ctx context.Context, n int) ([]int64, error) {
+	s.serials.mu.Lock()
+	defer s.serials.mu.Unlock()
+	for len(s.serials.free) < n {
+		more, err := s.sequence(ctx, max(serialBlock, n))
+		if err != nil {
+			return nil, err
+		}
+		s.serials.free = append(s.serials.free, more...)
+	}
+	out := slices.Clone(s.serials.free[:n])
+	s.serials.free = s.serials.free[n:]
+	return out, nil
+}
+
+const serialBlock = 64
+
+// serialPool holds serials taken from the sequence and not yet used.
+type serialPool struct {
+	mu   sync.Mutex
+	free []int64
+}
+
+func (s *Service) sequence(ctx context.Context, n int) ([]int64, error) {
 	rows, err := s.db.Reader(ctx).QueryContext(ctx, `SELECT nextval('order_number_seq') FROM generate_series(1, $1)`, n)
 	if err != nil {
 		return nil, fmt.Errorf("order: number: %w", err)

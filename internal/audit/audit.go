@@ -190,47 +190,105 @@ func flush(ctx context.Context, tx *db.Tx, entries []*Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	shard, seq, prev, err := lockChain(ctx, tx, entries[0].Shard)
-	if err != nil {
-		return err
+	h, ok := tx.Value(headKey{}).(*head)
+	if !ok || !h.taken {
+		h = &head{taken: true}
+		var err error
+		if h.shard, h.seq, h.hash, err = lockChain(ctx, tx, entries[0].Shard); err != nil {
+			return err
+		}
+		tx.SetValue(headKey{}, h)
 	}
+	if err := tx.Pipeline(ctx, appendSteps(tx, h, entries)...); err != nil {
+		return fmt.Errorf("audit: append to chain %d: %w", h.shard, err)
+	}
+	return nil
+}
+
+// appendSteps chains entries onto head h (advancing it) and answers the
+// statements that write them and the new head.
+func appendSteps(tx *db.Tx, h *head, entries []*Entry) []db.Step {
 	args := make([]any, 0, 17*len(entries)+3)
 	for _, e := range entries {
-		seq++
-		e.Shard, e.Seq, e.PrevHash = shard, seq, prev
+		h.seq++
+		e.Shard, e.Seq, e.PrevHash = h.shard, h.seq, h.hash
 		e.Hash = ComputeHash(e)
-		prev = e.Hash
+		h.hash = e.Hash
 		args = append(args, e.ID, e.Shard, e.Seq, e.At, e.ActorID, e.OrganizationID, e.Role, e.SourceIP,
 			e.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.Details, e.ChangeDigest, e.PrevHash, e.Hash)
 	}
 	insert := `INSERT INTO audit_log (id, shard, seq, at, actor_id, organization_id, role, source_ip,
 		request_id, action, object_type, object_id, outcome, details, change_digest, prev_hash, hash) VALUES ` + db.Values(len(entries), 17, 1)
-	n := len(args)
-	advance := fmt.Sprintf(`UPDATE audit_chain_heads SET seq = $%d, hash = $%d WHERE shard = $%d`, n+1, n+2, n+3)
 	if tx.Dialect() == db.Postgres {
-		// One round trip: the entries and the new head together.
-		args = append(args, seq, prev, shard)
-		if _, err := tx.ExecContext(ctx, `WITH appended AS (`+insert+`) `+advance, args...); err != nil {
-			return fmt.Errorf("audit: append to chain %d: %w", shard, err)
-		}
-		return nil
+		// One statement: the entries and the new head together.
+		n := len(args)
+		return []db.Step{{SQL: `WITH appended AS (` + insert + `) ` +
+			fmt.Sprintf(`UPDATE audit_chain_heads SET seq = $%d, hash = $%d WHERE shard = $%d`, n+1, n+2, n+3),
+			Args: append(args, h.seq, h.hash, h.shard)}}
 	}
-	if _, err := tx.ExecContext(ctx, insert, args...); err != nil {
-		return fmt.Errorf("audit: append: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE shard = $3`, seq, prev, shard); err != nil {
-		return fmt.Errorf("audit: advance chain %d: %w", shard, err)
-	}
-	return nil
+	return []db.Step{{SQL: insert, Args: args},
+		{SQL: `UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE shard = $3`, Args: []any{h.seq, h.hash, h.shard}}}
 }
+
+// FlushStep answers the statements that write tx's entries buffered so
+// far, on the chain LockStep took, for a caller that sends them with other
+// statements in one round trip; entries recorded later are written at
+// commit as usual. ok is false when no chain was taken early (the entries
+// then wait for the commit).
+func (t *Trail) FlushStep(tx *db.Tx) (steps []db.Step, ok bool) {
+	h, _ := tx.Value(headKey{}).(*head)
+	pending, _ := tx.Value(pendingKey{}).(*[]*Entry)
+	if h == nil || !h.taken || pending == nil || len(*pending) == 0 {
+		return nil, false
+	}
+	entries := *pending
+	*pending = nil
+	return appendSteps(tx, h, entries), true
+}
+
+// head is a chain head taken early by LockStep.
+type head struct {
+	taken bool
+	shard int
+	seq   int64
+	hash  string
+}
+
+type headKey struct{}
+
+// LockStep is the statement that takes a chain head for tx now instead of
+// at commit, for a caller that sends it with other statements in one
+// round trip (db.Tx.Pipeline); tx's entries then go to that chain. The
+// preferred chain is the object's. Should every head be busy on
+// PostgreSQL, nothing is taken and the commit waits for one as usual.
+func (t *Trail) LockStep(tx *db.Tx, objectType, objectID string) db.Step {
+	h := &head{}
+	tx.SetValue(headKey{}, h)
+	preferred := ShardOf(objectType, objectID)
+	row := func(scan func(...any) error) error {
+		h.taken = true
+		return scan(&h.shard, &h.seq, &h.hash)
+	}
+	if tx.Dialect() == db.Postgres {
+		return db.Step{SQL: lockFree, Args: []any{preferred, NumShards}, Row: row}
+	}
+	return db.Step{SQL: lockOne, Args: []any{preferred}, Row: row}
+}
+
+const (
+	// lockFree takes the preferred head, or the next free one in ring
+	// order, skipping heads other transactions hold.
+	lockFree = `SELECT shard, seq, hash FROM audit_chain_heads
+			ORDER BY (shard - $1 + $2) % $2 FOR UPDATE SKIP LOCKED LIMIT 1`
+	lockOne = `UPDATE audit_chain_heads SET seq = seq + 0 WHERE shard = $1 RETURNING shard, seq, hash`
+)
 
 // lockChain takes a chain head's row lock until commit and reads it.
 func lockChain(ctx context.Context, tx *db.Tx, preferred int) (shard int, seq int64, hash string, err error) {
 	if tx.Dialect() == db.Postgres {
 		// The preferred head first, then the others in ring order; a head
 		// another transaction holds is skipped.
-		err = tx.QueryRowContext(ctx, `SELECT shard, seq, hash FROM audit_chain_heads
-			ORDER BY (shard - $1 + $2) % $2 FOR UPDATE SKIP LOCKED LIMIT 1`, preferred, NumShards).Scan(&shard, &seq, &hash)
+		err = tx.QueryRowContext(ctx, lockFree, preferred, NumShards).Scan(&shard, &seq, &hash)
 		if err == nil {
 			return shard, seq, hash, nil
 		}
@@ -240,7 +298,7 @@ func lockChain(ctx context.Context, tx *db.Tx, preferred int) (shard int, seq in
 		// Every head is busy: queue for the preferred one.
 	}
 	// On SQLite the single writer is already exclusive.
-	err = tx.QueryRowContext(ctx, `UPDATE audit_chain_heads SET seq = seq + 0 WHERE shard = $1 RETURNING shard, seq, hash`, preferred).Scan(&shard, &seq, &hash)
+	err = tx.QueryRowContext(ctx, lockOne, preferred).Scan(&shard, &seq, &hash)
 	if err != nil {
 		return 0, 0, "", fmt.Errorf("audit: lock chain %d: %w", preferred, err)
 	}

@@ -31,80 +31,124 @@ type ClaimOrder struct {
 // claims are served in the order given, each whole or not at all, exactly
 // as if ReserveTx had been called for each in turn (R-6.4-6): it answers,
 // per claim, the SKUs it was short of (nil when reserved). It locks every
-// level row involved in SKU order, reads them with their batch totals
-// after the lock, decides in memory, then writes one guarded UPDATE for
-// all SKUs and one statement of ledger rows. A guard that does not hold
-// (which the locks rule out) fails the whole call.
+// level row involved in SKU order and reads it, decides in memory, then
+// writes one guarded UPDATE for all SKUs and one statement of ledger rows.
+// A guard that does not hold (which the locks rule out, but for a batch
+// frozen while the lock was awaited) fails the whole call.
+//
+// A caller that sends other statements at the same time uses the two
+// halves, BatchPlan.Read and BatchPlan.Decide, in its own pipelines.
 func (s *Service) ReserveBatchTx(ctx context.Context, tx *db.Tx, claims []Claim) ([][]string, error) {
+	var skus []string
+	for _, c := range claims {
+		for _, o := range c.Orders {
+			for _, ln := range o.Lines {
+				skus = append(skus, ln.SKUID)
+			}
+		}
+	}
+	p := s.PlanBatch(tx, skus)
+	if err := tx.Pipeline(ctx, p.Read()); err != nil {
+		return nil, fmt.Errorf("inventory: read levels: %w", err)
+	}
+	short, writes, err := p.Decide(ctx, claims)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Pipeline(ctx, writes...); err != nil {
+		return nil, fmt.Errorf("inventory: reserve: %w", err)
+	}
+	return short, p.Check()
+}
+
+// BatchPlan is a batch reservation in two halves: Read locks and reads the
+// level rows of some SKUs; Decide serves claims on those SKUs and answers
+// the statements that write the reservations; Check, after they ran,
+// confirms every guard held.
+type BatchPlan struct {
+	s       *Service
+	tx      *db.Tx
+	skus    []string
+	today   string
+	avail   map[string]int
+	orgs    map[string]string
+	want    int   // level rows the writes must update
+	updated int64 // level rows they did
+}
+
+// PlanBatch prepares a batch reservation on skus (any order, repeats
+// allowed).
+func (s *Service) PlanBatch(tx *db.Tx, skus []string) *BatchPlan {
+	seen := map[string]bool{}
+	p := &BatchPlan{s: s, tx: tx, today: s.today(), avail: map[string]int{}, orgs: map[string]string{}}
+	for _, sku := range skus {
+		if !seen[sku] {
+			seen[sku] = true
+			p.skus = append(p.skus, sku)
+		}
+	}
+	sort.Strings(p.skus)
+	return p
+}
+
+// Read is the statement that locks the level rows (PostgreSQL; SQLite's
+// writer is exclusive) in SKU order, so batches never deadlock, and reads
+// them. The batch totals it reads may predate a batch frozen while the
+// lock was awaited; the guarded UPDATE of Decide, a later statement, sees
+// it, and Check then fails the call rather than sell frozen goods.
+func (p *BatchPlan) Read() db.Step {
+	lock := ""
+	if p.tx.Dialect() == db.Postgres {
+		lock = ` FOR UPDATE OF stock_levels`
+	}
+	args := []any{p.today}
+	for _, sku := range p.skus {
+		args = append(args, sku)
+	}
+	return db.Step{SQL: `SELECT stock_levels.sku_id, s.organization_id, on_hand - reserved - ` + blockedSQL(1) + `
+		FROM stock_levels JOIN skus s ON s.id = stock_levels.sku_id WHERE stock_levels.sku_id IN (` + db.Marks(len(p.skus), 2) + `)
+		ORDER BY stock_levels.sku_id` + lock, Args: args,
+		Row: func(scan func(...any) error) error {
+			var sku, org string
+			var n int
+			if err := scan(&sku, &org, &n); err != nil {
+				return err
+			}
+			p.avail[sku], p.orgs[sku] = n, org
+			return nil
+		}}
+}
+
+// Decide serves claims in turn on what Read found, records the audit
+// entries of those reserved, and answers per claim the SKUs it was short
+// of, with the statements that write the reservations (none if nothing
+// was reserved).
+func (p *BatchPlan) Decide(ctx context.Context, claims []Claim) ([][]string, []db.Step, error) {
+	s, tx := p.s, p.tx
 	short := make([][]string, len(claims))
-	want := map[string]bool{}
-	merged := make([][][]Line, len(claims))
+	take := map[string]int{}
+	var ms []movement
+	type audited struct {
+		ctx   context.Context
+		order string
+		lines []Line
+	}
+	var entries []audited
 	for i, c := range claims {
-		merged[i] = make([][]Line, len(c.Orders))
+		merged := make([][]Line, len(c.Orders))
+		need := map[string]int{}
 		for j, o := range c.Orders {
 			ls, err := merge(o.Lines, o.OrderID)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			merged[i][j] = ls
-			for _, ln := range ls {
-				want[ln.SKUID] = true
-			}
-		}
-	}
-	skus := make([]string, 0, len(want))
-	for sku := range want {
-		skus = append(skus, sku)
-	}
-	sort.Strings(skus)
-	args := make([]any, len(skus))
-	for i, sku := range skus {
-		args[i] = sku
-	}
-	// Lock the rows (PostgreSQL; SQLite's writer is exclusive) in SKU
-	// order and read them. The batch totals in this read may predate a
-	// batch frozen while the lock was awaited; the guarded UPDATE below, a
-	// later statement, sees it, and then the whole call fails rather than
-	// sell frozen goods.
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = ` FOR UPDATE OF stock_levels`
-	}
-	today := s.today()
-	rows, err := tx.QueryContext(ctx, `SELECT stock_levels.sku_id, s.organization_id, on_hand - reserved - `+blockedSQL(1)+`
-		FROM stock_levels JOIN skus s ON s.id = stock_levels.sku_id WHERE stock_levels.sku_id IN (`+db.Marks(len(skus), 2)+`)
-		ORDER BY stock_levels.sku_id`+lock, append([]any{today}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("inventory: read levels: %w", err)
-	}
-	avail := make(map[string]int, len(skus))
-	orgs := make(map[string]string, len(skus))
-	for rows.Next() {
-		var sku, org string
-		var n int
-		if err := rows.Scan(&sku, &org, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		avail[sku], orgs[sku] = n, org
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Serve the claims in turn.
-	take := map[string]int{}
-	var ms []movement
-	var granted []int
-	for i, c := range claims {
-		need := map[string]int{}
-		for _, ls := range merged[i] {
+			merged[j] = ls
 			for _, ln := range ls {
 				need[ln.SKUID] += ln.Quantity
 			}
 		}
 		for sku, q := range need {
-			if avail[sku]-take[sku] < q { // a SKU with no level row has nothing
+			if p.avail[sku]-take[sku] < q { // a SKU with no level row has nothing
 				short[i] = append(short[i], sku)
 			}
 		}
@@ -115,57 +159,53 @@ func (s *Service) ReserveBatchTx(ctx context.Context, tx *db.Tx, claims []Claim)
 		for sku, q := range need {
 			take[sku] += q
 		}
-		granted = append(granted, i)
 		actor := actorID(c.Ctx)
 		for j, o := range c.Orders {
-			for _, ln := range merged[i][j] {
-				ms = append(ms, movement{skuID: ln.SKUID, orgID: orgs[ln.SKUID], kind: "reservation", dReserved: ln.Quantity, orderID: o.OrderID, actor: actor})
+			for _, ln := range merged[j] {
+				ms = append(ms, movement{skuID: ln.SKUID, orgID: p.orgs[ln.SKUID], kind: "reservation", dReserved: ln.Quantity, orderID: o.OrderID, actor: actor})
 			}
+			entries = append(entries, audited{c.Ctx, o.OrderID, merged[j]})
 		}
 	}
-	if len(granted) == 0 {
-		return short, nil
+	if len(ms) == 0 {
+		return short, nil, nil
+	}
+	for _, e := range entries {
+		if err := s.trail.RecordTx(e.ctx, tx, audit.Event{Action: "stock.reserve", ObjectType: "order", ObjectID: e.order,
+			Details: map[string]any{"lines": linesDetail(e.lines)}}); err != nil {
+			return nil, nil, err
+		}
 	}
 	var values []string
-	args = []any{today}
-	for _, sku := range skus {
+	args := []any{p.today}
+	for _, sku := range p.skus {
 		if q := take[sku]; q > 0 {
 			values = append(values, fmt.Sprintf("($%d, CAST($%d AS INTEGER))", len(args)+1, len(args)+2))
 			args = append(args, sku, q)
 		}
 	}
+	p.want = len(values)
 	update := `UPDATE stock_levels SET reserved = reserved + v.q FROM v
 		WHERE stock_levels.sku_id = v.sku_id AND stock_levels.on_hand - stock_levels.reserved - ` + blockedSQL(1) + ` >= v.q`
-	var updated int64
+	with := `WITH v (sku_id, q) AS (VALUES ` + strings.Join(values, ", ") + `) `
 	if tx.Dialect() == db.Postgres {
-		// One round trip: the guarded UPDATE and the ledger rows.
+		// One statement: the guarded UPDATE and the ledger rows.
 		ledger, largs := s.ledgerInsert(ctx, ms, len(args)+1)
-		if err := tx.QueryRowContext(ctx, `WITH v (sku_id, q) AS (VALUES `+strings.Join(values, ", ")+`),
-			u AS (`+update+` RETURNING 1), l AS (`+ledger+`) SELECT count(*) FROM u`, append(args, largs...)...).Scan(&updated); err != nil {
-			return nil, fmt.Errorf("inventory: reserve: %w", err)
-		}
-	} else {
-		res, err := tx.ExecContext(ctx, `WITH v (sku_id, q) AS (VALUES `+strings.Join(values, ", ")+`) `+update, args...)
-		if err != nil {
-			return nil, fmt.Errorf("inventory: reserve: %w", err)
-		}
-		if updated, err = res.RowsAffected(); err != nil {
-			return nil, err
-		}
-		if err := s.recordAll(ctx, tx, ms); err != nil {
-			return nil, err
-		}
+		return short, []db.Step{{SQL: with + `, u AS (` + update + ` RETURNING 1), l AS (` + ledger + `) SELECT count(*) FROM u`,
+			Args: append(args, largs...), Row: func(scan func(...any) error) error { return scan(&p.updated) }}}, nil
 	}
-	if updated != int64(len(values)) {
-		return nil, fmt.Errorf("inventory: batch reservation: %d of %d levels updated", updated, len(values))
+	ledger, largs := s.ledgerInsert(ctx, ms, 1)
+	return short, []db.Step{
+		{SQL: with + update, Args: args, Done: func(n int64) error { p.updated = n; return nil }},
+		{SQL: ledger, Args: largs},
+	}, nil
+}
+
+// Check confirms, after Decide's statements ran, that every guarded UPDATE
+// held.
+func (p *BatchPlan) Check() error {
+	if int64(p.want) != p.updated {
+		return fmt.Errorf("inventory: batch reservation: %d of %d levels updated", p.updated, p.want)
 	}
-	for _, i := range granted {
-		for j, o := range claims[i].Orders {
-			if err := s.trail.RecordTx(claims[i].Ctx, tx, audit.Event{Action: "stock.reserve", ObjectType: "order", ObjectID: o.OrderID,
-				Details: map[string]any{"lines": linesDetail(merged[i][j])}}); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return short, nil
+	return nil
 }

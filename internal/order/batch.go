@@ -143,9 +143,7 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 			return fmt.Errorf("order: number: %w", err)
 		}
 	}
-	// Claim all quotes in one statement, each with its checkout's answer;
-	// a quote another request claimed first is not returned, and its
-	// checkout is placed alone afterwards.
+	// Each checkout's orders and answer (built in prepare on PostgreSQL).
 	var claimArgs []any
 	var claimRows []string
 	for _, j := range jobs {
@@ -169,36 +167,51 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 		claimRows = append(claimRows, fmt.Sprintf("($%d, $%d, $%d, %s)", n+1, n+2, n+3, castTime(tx, fmt.Sprintf("$%d", n+4))))
 		claimArgs = append(claimArgs, j.q.id, j.in.IdempotencyKey, string(answer), j.now)
 	}
-	claimed, err := db.Strings(ctx, tx, `WITH v (id, idempotency_key, answer, at) AS (VALUES `+strings.Join(claimRows, ", ")+`)
-		UPDATE checkout_quotes SET used_at = v.at, idempotency_key = v.idempotency_key, answer = v.answer FROM v
-		WHERE checkout_quotes.id = v.id AND checkout_quotes.used_at IS NULL RETURNING checkout_quotes.id`, claimArgs...)
-	if err != nil {
-		return fmt.Errorf("order: claim quotes: %w", err)
-	}
-	got := make(map[string]bool, len(claimed))
-	for _, id := range claimed {
-		got[id] = true
-	}
-	var undo []string // claims to give back: the checkout was refused
-	var open []*placeJob
+	// First round trip: the claims, the prices and listings as this
+	// transaction sees them, the stock rows (locked) and a chain of the
+	// audit trail. None depends on another's answer.
+	got := map[string]bool{}
 	var orders []QuoteOrder
+	var skus []string
+	for _, j := range jobs {
+		orders = append(orders, j.q.body.Orders...)
+		for _, qo := range j.q.body.Orders {
+			for _, l := range qo.Lines {
+				skus = append(skus, l.SKUID)
+			}
+		}
+	}
+	cur := map[string]skuNow{}
+	plan := s.stock.PlanBatch(tx, skus)
+	err := tx.Pipeline(ctx,
+		db.Step{SQL: `WITH v (id, idempotency_key, answer, at) AS (VALUES ` + strings.Join(claimRows, ", ") + `)
+		UPDATE checkout_quotes SET used_at = v.at, idempotency_key = v.idempotency_key, answer = v.answer FROM v
+		WHERE checkout_quotes.id = v.id AND checkout_quotes.used_at IS NULL RETURNING checkout_quotes.id`, Args: claimArgs,
+			Row: func(scan func(...any) error) error {
+				var id string
+				if err := scan(&id); err != nil {
+					return err
+				}
+				got[id] = true
+				return nil
+			}},
+		currentStep(orders, cur),
+		plan.Read(),
+		s.trail.LockStep(tx, "order", jobs[0].built[0].id))
+	if err != nil {
+		return fmt.Errorf("order: batch: %w", err)
+	}
+	// Decide, in arrival order: a quote claimed by another request first
+	// is placed alone afterwards; changed prices expire a checkout; then
+	// the stock serves the rest whole or not at all.
+	var undo []string // claims to give back: the checkout was refused
+	var claims []inventory.Claim
+	var reserving []*placeJob
 	for _, j := range jobs {
 		if !got[j.q.id] {
 			j.out, j.alone = nil, true
 			continue
 		}
-		open = append(open, j)
-		orders = append(orders, j.q.body.Orders...)
-	}
-	// The prices, listing versions and statuses as this transaction sees
-	// them, for the whole batch in one read.
-	cur, err := currentSKUs(ctx, tx, orders)
-	if err != nil {
-		return err
-	}
-	var claims []inventory.Claim
-	var reserving []*placeJob
-	for _, j := range open {
 		if mine := staleLines(j.q.body.Orders, cur); len(mine) > 0 {
 			j.out, j.err = nil, errChanged(mine)
 			undo = append(undo, j.q.id)
@@ -211,45 +224,41 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 		claims = append(claims, c)
 		reserving = append(reserving, j)
 	}
-	var placed []*newOrder
-	var winners []*placeJob
-	if len(claims) > 0 {
-		// R-6.4-6: the reservations are part of the orders' transaction.
-		short, err := s.stock.ReserveBatchTx(ctx, tx, claims)
-		if err != nil {
-			return err
-		}
-		for i, j := range reserving {
-			if len(short[i]) > 0 {
-				j.out, j.err = nil, inventory.OutOfStock(short[i])
-				undo = append(undo, j.q.id)
-				continue
-			}
-			placed = append(placed, j.built...)
-			winners = append(winners, j)
-		}
-	}
-	if len(undo) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = NULL, idempotency_key = NULL, answer = NULL
-			WHERE id IN (`+db.Marks(len(undo), 1)+`)`, anys(undo)...); err != nil {
-			return fmt.Errorf("order: release quotes: %w", err)
-		}
-	}
-	if len(placed) == 0 {
-		return nil
-	}
-	// The checked-out lines leave the carts; anything else stays.
-	if err := writeOrders(ctx, tx, placed); err != nil {
+	// R-6.4-6: the reservations are part of the orders' transaction.
+	short, writes, err := plan.Decide(ctx, claims)
+	if err != nil {
 		return err
 	}
-	for _, j := range winners {
+	var placed []*newOrder
+	for i, j := range reserving {
+		if len(short[i]) > 0 {
+			j.out, j.err = nil, inventory.OutOfStock(short[i])
+			undo = append(undo, j.q.id)
+			continue
+		}
+		placed = append(placed, j.built...)
 		for _, o := range j.built {
 			if err := s.trail.RecordTx(j.ctx, tx, placeEvent(o)); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	// Second round trip: the refused claims given back, the stock, the
+	// orders with their lines and history, the carts, the audit entries.
+	if len(undo) > 0 {
+		writes = append(writes, db.Step{SQL: `UPDATE checkout_quotes SET used_at = NULL, idempotency_key = NULL, answer = NULL
+			WHERE id IN (` + db.Marks(len(undo), 1) + `)`, Args: anys(undo)})
+	}
+	if len(placed) > 0 {
+		writes = append(writes, orderSteps(tx, placed)...)
+	}
+	if steps, ok := s.trail.FlushStep(tx); ok {
+		writes = append(writes, steps...)
+	}
+	if err := tx.Pipeline(ctx, writes...); err != nil {
+		return fmt.Errorf("order: batch: %w", err)
+	}
+	return plan.Check()
 }
 
 // placeEvent is the audit entry of a placed order.

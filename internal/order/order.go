@@ -32,7 +32,7 @@ type Catalog interface {
 // Stock moves an order's stock inside the order's own transaction.
 type Stock interface {
 	ReserveTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error
-	ReserveBatchTx(ctx context.Context, tx *db.Tx, claims []inventory.Claim) ([][]string, error)
+	PlanBatch(tx *db.Tx, skus []string) *inventory.BatchPlan
 	ReleaseTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error
 	CommitSaleTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error
 	ReturnTx(ctx context.Context, tx *db.Tx, lines []inventory.Line, orderID string) error

@@ -298,6 +298,15 @@ type skuNow struct {
 // currentSKUs reads the price, listing version and status of every SKU of
 // orders in one query.
 func currentSKUs(ctx context.Context, tx *db.Tx, orders []QuoteOrder) (map[string]skuNow, error) {
+	cur := map[string]skuNow{}
+	if err := tx.Pipeline(ctx, currentStep(orders, cur)); err != nil {
+		return nil, fmt.Errorf("order: recheck: %w", err)
+	}
+	return cur, nil
+}
+
+// currentStep is the statement of currentSKUs, filling cur.
+func currentStep(orders []QuoteOrder, cur map[string]skuNow) db.Step {
 	var args []any
 	seen := map[string]bool{}
 	for _, qo := range orders {
@@ -308,26 +317,21 @@ func currentSKUs(ctx context.Context, tx *db.Tx, orders []QuoteOrder) (map[strin
 			}
 		}
 	}
-	cur := make(map[string]skuNow, len(args))
 	if len(args) == 0 {
-		return cur, nil
+		args = append(args, "") // no SKU: the query answers nothing
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.price_fen, p.version, p.status FROM skus s JOIN products p ON p.id = s.product_id
-		WHERE s.id IN (`+db.Marks(len(args), 1)+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("order: recheck: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var skuID, status string
-		var n skuNow
-		if err := rows.Scan(&skuID, &n.price, &n.version, &status); err != nil {
-			return nil, err
-		}
-		n.listed = status == string(catalog.StatusListed)
-		cur[skuID] = n
-	}
-	return cur, rows.Err()
+	return db.Step{SQL: `SELECT s.id, s.price_fen, p.version, p.status FROM skus s JOIN products p ON p.id = s.product_id
+		WHERE s.id IN (` + db.Marks(len(args), 1) + `)`, Args: args,
+		Row: func(scan func(...any) error) error {
+			var skuID, status string
+			var n skuNow
+			if err := scan(&skuID, &n.price, &n.version, &status); err != nil {
+				return err
+			}
+			n.listed = status == string(catalog.StatusListed)
+			cur[skuID] = n
+			return nil
+		}}
 }
 
 // staleLines names the SKUs of orders whose quoted price or listing
@@ -452,6 +456,14 @@ func (s *Service) build(accountID, actor string, q *quoteRow, qo QuoteOrder, inf
 // PostgreSQL that is one statement (one round trip); the foreign keys of
 // the lines are checked at its end, when the orders are in.
 func writeOrders(ctx context.Context, tx *db.Tx, built []*newOrder) error {
+	if err := tx.Pipeline(ctx, orderSteps(tx, built)...); err != nil {
+		return fmt.Errorf("order: insert: %w", err)
+	}
+	return nil
+}
+
+// orderSteps are the statements of writeOrders.
+func orderSteps(tx *db.Tx, built []*newOrder) []db.Step {
 	var orderArgs, lineArgs, histArgs []any
 	var cartArgs []any
 	nLines := 0
@@ -482,24 +494,14 @@ func writeOrders(ctx context.Context, tx *db.Tx, built []*newOrder) error {
 			l AS (` + lineCols + db.Values(nLines, 12, n1+1) + `),
 			c AS (` + cartDel(n1+n2+n3+1) + `)
 			` + histCols + db.Values(len(built), 8, n1+n2+1)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("order: insert: %w", err)
-		}
-		return nil
+		return []db.Step{{SQL: q, Args: args}}
 	}
-	if _, err := tx.ExecContext(ctx, orderCols+db.Values(len(built), 19, 1), orderArgs...); err != nil {
-		return fmt.Errorf("order: insert: %w", err)
+	return []db.Step{
+		{SQL: orderCols + db.Values(len(built), 19, 1), Args: orderArgs},
+		{SQL: lineCols + db.Values(nLines, 12, 1), Args: lineArgs},
+		{SQL: histCols + db.Values(len(built), 8, 1), Args: histArgs},
+		{SQL: cartDel(1), Args: cartArgs},
 	}
-	if _, err := tx.ExecContext(ctx, lineCols+db.Values(nLines, 12, 1), lineArgs...); err != nil {
-		return fmt.Errorf("order: insert lines: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, histCols+db.Values(len(built), 8, 1), histArgs...); err != nil {
-		return fmt.Errorf("order: history: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, cartDel(1), cartArgs...); err != nil {
-		return fmt.Errorf("order: cart: %w", err)
-	}
-	return nil
 }
 
 // answerOf returns the first answer of a used quote (an idempotent replay).

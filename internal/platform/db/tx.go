@@ -18,7 +18,8 @@ type Tx struct {
 	beforeCommit []func(ctx context.Context, tx *Tx) error
 	afterCommit  []func()
 	values       map[any]any
-	miss         []string // statements run unprepared (stmtcache.go)
+	miss         []string  // statements run unprepared (stmtcache.go)
+	conn         *sql.Conn // PostgreSQL: the connection, for Pipeline
 }
 
 // Dialect returns the engine of the transaction.
@@ -94,11 +95,23 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) erro
 }
 
 func (d *DB) runTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
-	sqlTx, err := d.w.BeginTx(ctx, nil)
+	var conn *sql.Conn
+	var sqlTx *sql.Tx
+	if d.dialect == Postgres {
+		// The transaction keeps its connection at hand, so Pipeline can
+		// send several statements on it at once.
+		if conn, err = d.w.Conn(ctx); err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		defer conn.Close()
+		sqlTx, err = conn.BeginTx(ctx, nil)
+	} else {
+		sqlTx, err = d.w.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: d}
+	tx := &Tx{Tx: sqlTx, db: d, conn: conn}
 	done := false
 	defer func() {
 		if !done {

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"gbmall/internal/audit"
 	"gbmall/internal/platform/db"
 )
 
@@ -119,21 +118,14 @@ func (p *BatchPlan) Read() db.Step {
 		}}
 }
 
-// Decide serves claims in turn on what Read found, records the audit
-// entries of those reserved, and answers per claim the SKUs it was short
-// of, with the statements that write the reservations (none if nothing
-// was reserved).
+// Decide serves claims in turn on what Read found and answers per claim
+// the SKUs it was short of, with the statements that write the
+// reservations (none if nothing was reserved).
 func (p *BatchPlan) Decide(ctx context.Context, claims []Claim) ([][]string, []db.Step, error) {
 	s, tx := p.s, p.tx
 	short := make([][]string, len(claims))
 	take := map[string]int{}
 	var ms []movement
-	type audited struct {
-		ctx   context.Context
-		order string
-		lines []Line
-	}
-	var entries []audited
 	for i, c := range claims {
 		merged := make([][]Line, len(c.Orders))
 		need := map[string]int{}
@@ -164,17 +156,10 @@ func (p *BatchPlan) Decide(ctx context.Context, claims []Claim) ([][]string, []d
 			for _, ln := range merged[j] {
 				ms = append(ms, movement{skuID: ln.SKUID, orgID: p.orgs[ln.SKUID], kind: "reservation", dReserved: ln.Quantity, orderID: o.OrderID, actor: actor})
 			}
-			entries = append(entries, audited{c.Ctx, o.OrderID, merged[j]})
 		}
 	}
 	if len(ms) == 0 {
 		return short, nil, nil
-	}
-	for _, e := range entries {
-		if err := s.trail.RecordTx(e.ctx, tx, audit.Event{Action: "stock.reserve", ObjectType: "order", ObjectID: e.order,
-			Details: map[string]any{"lines": linesDetail(e.lines)}}); err != nil {
-			return nil, nil, err
-		}
 	}
 	var values []string
 	args := []any{p.today}

@@ -112,7 +112,7 @@ func (s *Service) ReserveTx(ctx context.Context, tx *db.Tx, lines []Line, orderI
 	if err := s.recordAll(ctx, tx, ms); err != nil {
 		return err
 	}
-	return s.trail.RecordTx(ctx, tx, audit.Event{Action: "stock.reserve", ObjectType: "order", ObjectID: orderID, Details: map[string]any{"lines": linesDetail(ls)}})
+	return nil
 }
 
 // lockLevels locks the level rows of ls (sorted by SKU) in that order and
@@ -177,7 +177,7 @@ func (s *Service) reserveChecked(ctx context.Context, tx *db.Tx, ls []Line, orde
 	if err := s.recordAll(ctx, tx, ms); err != nil {
 		return err
 	}
-	return s.trail.RecordTx(ctx, tx, audit.Event{Action: "stock.reserve", ObjectType: "order", ObjectID: orderID, Details: map[string]any{"lines": linesDetail(ls)}})
+	return nil
 }
 
 // reservedFor is what orderID still holds reserved of skuID.

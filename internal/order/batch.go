@@ -261,11 +261,16 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 	return plan.Check()
 }
 
-// placeEvent is the audit entry of a placed order.
+// placeEvent is the audit entry of a placed order; it also records the
+// stock reserved for it (the reservation writes no entry of its own).
 func placeEvent(o *newOrder) audit.Event {
+	lines := make([]map[string]any, len(o.contract.Lines))
+	for i, l := range o.contract.Lines {
+		lines[i] = map[string]any{"sku_id": l.SKUID, "quantity": l.Quantity}
+	}
 	return audit.Event{Action: "order.place", ObjectType: "order", ObjectID: o.id,
 		Details: map[string]any{"number": o.placed.Number, "seller_id": o.seller, "total_fen": o.placed.Total.Amount,
-			"contract_sha256": o.digest, "terms_version": o.terms}}
+			"contract_sha256": o.digest, "terms_version": o.terms, "reserved": lines}}
 }
 
 // castTime types a timestamp parameter in a VALUES list (PostgreSQL would

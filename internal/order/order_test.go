@@ -562,7 +562,7 @@ func TestBatchDecidesLikeAlone(t *testing.T) {
 			for _, q := range []string{`SELECT COUNT(*) FROM order_status_history WHERE order_id = $1`, `SELECT COUNT(*) FROM order_lines WHERE order_id = $1`,
 				`SELECT COUNT(*) FROM stock_ledger WHERE order_id = $1 AND kind = 'reservation'`,
 				`SELECT COUNT(*) FROM audit_log WHERE object_id = $1 AND action = 'order.place'`,
-				`SELECT COUNT(*) FROM audit_log WHERE object_id = $1 AND action = 'stock.reserve'`} {
+				`SELECT COUNT(*) FROM audit_log WHERE object_id = $1 AND action = 'order.place' AND details LIKE '%"reserved":[{"quantity":%'`} {
 				if n := b.count(q, oid); n != 1 {
 					t.Fatalf("order %s: %s = %d", oid, q, n)
 				}

@@ -34,8 +34,13 @@ import (
 // handed back and placed alone, so the outcome never depends on the
 // company it arrived in.
 
-// maxBatch bounds one transaction's checkouts (statement size, lock time).
-const maxBatch = 64
+// maxBatch and maxBatchLines bound one transaction (statement sizes —
+// parameters are limited on both engines — and lock time); a batch takes
+// at least one checkout.
+const (
+	maxBatch      = 64
+	maxBatchLines = 256
+)
 
 // placeJob is one checkout waiting for a batch.
 type placeJob struct {
@@ -58,6 +63,15 @@ type placeJob struct {
 	alone bool // not decided by the batch: place it alone
 
 	built []*newOrder
+}
+
+// lines counts the checkout's order lines.
+func (j *placeJob) lines() int {
+	n := 0
+	for _, qo := range j.q.body.Orders {
+		n += len(qo.Lines)
+	}
+	return n
 }
 
 type batcher struct {
@@ -83,7 +97,11 @@ func (s *Service) drain() {
 	b := &s.batch
 	for {
 		b.mu.Lock()
-		n := min(len(b.queue), maxBatch)
+		n, lines := 0, 0
+		for n < len(b.queue) && n < maxBatch && (n == 0 || lines+b.queue[n].lines() <= maxBatchLines) {
+			lines += b.queue[n].lines()
+			n++
+		}
 		if n == 0 {
 			b.running = false
 			b.mu.Unlock()
@@ -117,9 +135,10 @@ func (s *Service) placeBatch(jobs []*placeJob) {
 	if len(live) == 0 {
 		return
 	}
-	// The batch is nobody's request: it must finish even if the first
-	// requester hangs up, but not run forever.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), 30*time.Second)
+	// The batch is nobody's request (each checkout's actor comes from its
+	// own context): it must finish even if a requester hangs up, but not
+	// run forever.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		for _, j := range live { // a retried transaction starts afresh

@@ -579,3 +579,28 @@ func TestBatchDecidesLikeAlone(t *testing.T) {
 		}
 	})
 }
+
+// Placing inside a caller's transaction places in it (not in a batch of
+// its own), so the caller's rollback undoes the order and its stock.
+func TestPlaceInsideTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		sku := b.sku(b.sellerA, 1000, 3, true)
+		q, err := b.svc.QuoteCheckout(b.alice, []order.Item{{SKUID: sku, Quantity: 2}}, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = d.InTx(b.alice, func(ctx context.Context, tx *db.Tx) error {
+			if _, err := b.svc.Place(ctx, order.PlaceInput{QuoteID: q.ID, AcceptTerms: true, IdempotencyKey: "in-tx"}); err != nil {
+				return err
+			}
+			return db.ErrRollback
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := b.count(`SELECT COUNT(*) FROM orders`); n != 0 || b.available(sku) != 3 {
+			t.Fatalf("after rollback: %d orders, %d available", n, b.available(sku))
+		}
+	})
+}

@@ -116,6 +116,10 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) ([]Placed, error) {
 	if err != nil || job == nil {
 		return replay, err
 	}
+	if db.TxFrom(ctx) != nil {
+		// Called inside a transaction: place in it, not in a batch.
+		return s.placeAlone(ctx, job)
+	}
 	s.submit(job)
 	<-job.done
 	if job.alone {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"gbmall/internal/inventory"
 	"gbmall/internal/order"
 	"gbmall/internal/platform/db"
 	"gbmall/internal/platform/db/dbtest"
@@ -601,6 +602,40 @@ func TestPlaceInsideTransaction(t *testing.T) {
 		}
 		if n := b.count(`SELECT COUNT(*) FROM orders`); n != 0 || b.available(sku) != 3 {
 			t.Fatalf("after rollback: %d orders, %d available", n, b.available(sku))
+		}
+	})
+}
+
+// The batch reservation's guard: units frozen after the levels were read
+// (here in the same transaction) fail the reservation instead of being
+// sold, on both engines — on PostgreSQL inside the statement itself, as its
+// COMMIT may travel with it.
+func TestBatchReservationGuard(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		sku := b.sku(b.sellerA, 1000, 3, true)
+		err := d.InTx(b.alice, func(ctx context.Context, tx *db.Tx) error {
+			plan := b.inv.PlanBatch(tx, []string{sku})
+			if err := tx.Pipeline(ctx, plan.Read()); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE stock_batches SET frozen = TRUE WHERE sku_id = $1`, sku); err != nil {
+				return err
+			}
+			short, writes, err := plan.Decide(ctx, []inventory.Claim{{Ctx: ctx, Orders: []inventory.ClaimOrder{{OrderID: id.New(), Lines: []inventory.Line{{SKUID: sku, Quantity: 2}}}}}})
+			if err != nil || len(short[0]) != 0 {
+				t.Fatalf("decide: %v %v", short, err)
+			}
+			if err := tx.Pipeline(ctx, writes...); err != nil {
+				return err
+			}
+			return plan.Check()
+		})
+		if err == nil {
+			t.Fatal("frozen units were reserved")
+		}
+		if n := b.count(`SELECT COUNT(*) FROM stock_ledger WHERE kind = 'reservation'`); n != 0 {
+			t.Fatalf("%d reservation rows after the refused batch", n)
 		}
 	})
 }

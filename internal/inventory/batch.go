@@ -24,46 +24,17 @@ type ClaimOrder struct {
 	Lines   []Line
 }
 
-// ReserveBatchTx reserves stock for many checkouts in one transaction —
-// the group commit of order placement: under load, the checkouts that
-// arrive while one transaction runs are placed together by the next. The
-// claims are served in the order given, each whole or not at all, exactly
-// as if ReserveTx had been called for each in turn (R-6.4-6): it answers,
-// per claim, the SKUs it was short of (nil when reserved). It locks every
-// level row involved in SKU order and reads it, decides in memory, then
-// writes one guarded UPDATE for all SKUs and one statement of ledger rows.
-// A guard that does not hold (which the locks rule out, but for a batch
-// frozen while the lock was awaited) fails the whole call.
-//
-// A caller that sends other statements at the same time uses the two
-// halves, BatchPlan.Read and BatchPlan.Decide, in its own pipelines.
-func (s *Service) ReserveBatchTx(ctx context.Context, tx *db.Tx, claims []Claim) ([][]string, error) {
-	var skus []string
-	for _, c := range claims {
-		for _, o := range c.Orders {
-			for _, ln := range o.Lines {
-				skus = append(skus, ln.SKUID)
-			}
-		}
-	}
-	p := s.PlanBatch(tx, skus)
-	if err := tx.Pipeline(ctx, p.Read()); err != nil {
-		return nil, fmt.Errorf("inventory: read levels: %w", err)
-	}
-	short, writes, err := p.Decide(ctx, claims)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Pipeline(ctx, writes...); err != nil {
-		return nil, fmt.Errorf("inventory: reserve: %w", err)
-	}
-	return short, p.Check()
-}
-
-// BatchPlan is a batch reservation in two halves: Read locks and reads the
-// level rows of some SKUs; Decide serves claims on those SKUs and answers
-// the statements that write the reservations; Check, after they ran,
-// confirms every guard held.
+// BatchPlan reserves stock for many checkouts in one transaction — the
+// group commit of order placement: under load, the checkouts that arrive
+// while one transaction runs are placed together by the next. The claims
+// are served in the order given, each whole or not at all, exactly as if
+// ReserveTx had been called for each in turn (R-6.4-6). It works in two
+// halves, for a caller that sends other statements with each (db.Tx.
+// Pipeline): Read locks the level rows of the SKUs in SKU order and reads
+// them; Decide serves the claims in memory and answers the statements that
+// write the reservations (one guarded UPDATE for all SKUs and the ledger
+// rows); Check, after they ran, confirms every guard held — which the
+// locks ensure, but for a batch frozen while a lock was awaited.
 type BatchPlan struct {
 	s       *Service
 	tx      *db.Tx

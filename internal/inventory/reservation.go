@@ -89,8 +89,7 @@ func (s *Service) ReserveTx(ctx context.Context, tx *db.Tx, lines []Line, orderI
 		return s.reserveChecked(ctx, tx, ls, orderID, today)
 	}
 	for i, ln := range ls {
-		ok, err := exec(ctx, tx, `UPDATE stock_levels SET reserved = reserved + $1
-			WHERE sku_id = $2 AND on_hand - reserved - `+blockedSQL(3)+` >= $1`, ln.Quantity, ln.SKUID, today)
+		ok, err := reserveLine(ctx, tx, ln, today)
 		if err != nil {
 			return err
 		}
@@ -162,10 +161,7 @@ func (s *Service) reserveChecked(ctx context.Context, tx *db.Tx, ls []Line, orde
 	}
 	ms := make([]movement, len(ls))
 	for i, ln := range ls {
-		// The conditional UPDATE is the guard; the lock only makes the
-		// blocked-batch subquery see the latest committed batches.
-		ok, err := exec(ctx, tx, `UPDATE stock_levels SET reserved = reserved + $1
-			WHERE sku_id = $2 AND on_hand - reserved - `+blockedSQL(3)+` >= $1`, ln.Quantity, ln.SKUID, today)
+		ok, err := reserveLine(ctx, tx, ln, today)
 		if err != nil {
 			return err
 		}
@@ -178,6 +174,14 @@ func (s *Service) reserveChecked(ctx context.Context, tx *db.Tx, ls []Line, orde
 		return err
 	}
 	return nil
+}
+
+// reserveLine reserves one line if the units are there. The conditional
+// UPDATE is the guard; the caller's lock on the level row only makes the
+// blocked-batch subquery see the latest committed batches.
+func reserveLine(ctx context.Context, tx *db.Tx, ln Line, today string) (bool, error) {
+	return exec(ctx, tx, `UPDATE stock_levels SET reserved = reserved + $1
+		WHERE sku_id = $2 AND on_hand - reserved - `+blockedSQL(3)+` >= $1`, ln.Quantity, ln.SKUID, today)
 }
 
 // reservedFor is what orderID still holds reserved of skuID.

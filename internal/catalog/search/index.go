@@ -3,8 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"gbmall/internal/platform/db"
 )
@@ -80,25 +78,5 @@ func insertGrams(ctx context.Context, tx *db.Tx, rows []gramRow, perStmt int) er
 // insertStmt returns prefix followed by rows tuples of cols placeholders,
 // numbered $1.. in order, and suffix.
 func insertStmt(prefix, suffix string, cols, rows int) string {
-	var b strings.Builder
-	b.Grow(len(prefix) + len(suffix) + rows*cols*6)
-	b.WriteString(prefix)
-	n := 1
-	for r := range rows {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			n++
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(suffix)
-	return b.String()
+	return prefix + db.Values(rows, cols, 1) + suffix
 }

@@ -67,6 +67,7 @@ type Service struct {
 	Stock StockReader
 
 	trees atomic.Pointer[versionedTree] // the category tree orders read (purchasable.go)
+	held  heldChecks                    // SKUs found purchasable, under their stamp (purchasable.go)
 }
 
 // StockReader tells how many units of each SKU can be sold now

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -418,6 +419,116 @@ func TestClaimTermAdministration(t *testing.T) {
 		}
 		if err := e.cat.RemoveClaimTerm(admin, term.ID); problem.CodeOf(err) != problem.NotFound {
 			t.Fatalf("remove twice: %v", err)
+		}
+	})
+}
+
+// The answers an order's check takes from memory are held under a stamp
+// that every committed change to what the check reads raises — and only
+// those changes — so the placing transaction, reading the stamp again,
+// knows whether to ask again.
+func TestHeldChecksFollowTheStamp(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		orgID, owner := e.seller("食品店", "food_business_license")
+		p := e.product(owner, orgID, "food-snacks", "原味坚果礼盒", 5900)
+		if _, err := e.cat.List(owner, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		sku := p.SKUs[0].ID
+		stamp := func() int64 {
+			t.Helper()
+			var v int64
+			if err := d.InTx(ctx, func(ctx context.Context, tx *db.Tx) error { return tx.Pipeline(ctx, e.cat.StampStep(&v)) }); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		check := func(cached bool) catalog.Check {
+			t.Helper()
+			c, err := e.cat.CheckPurchasable(ctx, d.Reader(ctx), []string{sku}, e.clock.Now(), cached)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		first := check(true)
+		if first.Infos[sku] == nil || first.Stamp != stamp() {
+			t.Fatalf("first check: %+v, stamp now %d", first, stamp())
+		}
+		if again := check(true); again.Infos[sku] != first.Infos[sku] || again.Stamp != first.Stamp {
+			t.Fatalf("second check not answered from memory: %+v", again)
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := d.WritePool().Exec(q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		moves := []string{
+			`UPDATE skus SET price_fen = price_fen + 1`,
+			`UPDATE skus SET attributes = attributes`,
+			`UPDATE products SET status = status`,
+			`UPDATE products SET title = title`,
+			`UPDATE organizations SET status = status`,
+			`UPDATE organizations SET name = name`,
+			`UPDATE qualifications SET valid_until = valid_until`,
+			`UPDATE qualification_requirements SET required = required`,
+			`UPDATE categories SET name_zh = name_zh`,
+		}
+		for _, q := range moves {
+			before := stamp()
+			exec(q)
+			if after := stamp(); after <= before {
+				t.Errorf("%s: stamp %d → %d, want it raised", q, before, after)
+			}
+		}
+		stays := []string{
+			`UPDATE products SET sales_count = sales_count + 1`,
+			`UPDATE organizations SET require_mfa = require_mfa`,
+			`UPDATE skus SET barcode = 'x'`,
+		}
+		for _, q := range stays {
+			before := stamp()
+			exec(q)
+			if after := stamp(); after != before {
+				t.Errorf("%s: stamp %d → %d, want it unchanged", q, before, after)
+			}
+		}
+		// The licence lapses. Memory still answers under the old stamp —
+		// which the transaction's stamp shows to be out of date.
+		exec(`UPDATE qualifications SET valid_until = $1 WHERE type_code = 'food_business_license'`, e.day(-1))
+		held := check(true)
+		now := stamp()
+		if held.Stamp >= now {
+			t.Fatalf("held answer's stamp %d, transaction's %d", held.Stamp, now)
+		}
+		// Once a transaction has seen the new stamp, memory no longer
+		// answers: the check reads, and refuses.
+		e.cat.SeenStamp(now)
+		if c := check(true); c.Infos[sku] != nil || problem.CodeOf(c.Errs[sku]) != problem.QualificationMissing || c.Stamp != now {
+			t.Fatalf("after the stamp was seen: %+v", c)
+		}
+		// An answer read inside a transaction (which may see its own
+		// uncommitted writes) is never kept.
+		exec(`UPDATE qualifications SET valid_until = $1 WHERE type_code = 'food_business_license'`, e.day(365))
+		fresh := check(false)
+		err := d.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE skus SET price_fen = 1 WHERE id = $1`, sku); err != nil {
+				return err
+			}
+			c, err := e.cat.CheckPurchasable(ctx, tx, []string{sku}, e.clock.Now(), true)
+			if err != nil || c.Infos[sku] == nil || c.Infos[sku].Price.Amount != 1 {
+				t.Errorf("check in the transaction: %v %+v", err, c)
+			}
+			return errors.New("roll back")
+		})
+		if err == nil {
+			t.Fatal("transaction committed")
+		}
+		if c := check(true); c.Infos[sku] == nil || c.Infos[sku].Price.Amount != fresh.Infos[sku].Price.Amount || c.Stamp != fresh.Stamp {
+			t.Fatalf("after the rollback: %+v, want %+v", c.Infos[sku], fresh.Infos[sku])
 		}
 	})
 }

@@ -51,6 +51,7 @@ type placeJob struct {
 	terms   Terms
 	now     time.Time
 	infos   [][]*catalog.SKUInfo // the catalogue's word on each line, read in prepare
+	stamp   int64                // the catalogue's stamp of infos (catalog.Check)
 
 	// PostgreSQL: the orders and the answer, built in prepare with serials
 	// from the sequence, so the batch only writes.
@@ -151,7 +152,15 @@ func (s *Service) placeBatch(jobs []*placeJob) {
 		for _, j := range live {
 			j.out, j.err, j.alone = nil, nil, true
 		}
+		return
 	}
+	var placed []string
+	for _, j := range live {
+		if j.err == nil && !j.alone {
+			placed = append(placed, j.q.id)
+		}
+	}
+	s.quotes.drop(placed...)
 }
 
 func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob) error {
@@ -183,12 +192,14 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 			j.out = append(j.out, o.placed)
 		}
 		n := len(claimArgs)
-		claimRows = append(claimRows, fmt.Sprintf("($%d, $%d, $%d, %s)", n+1, n+2, n+3, castTime(tx, fmt.Sprintf("$%d", n+4))))
-		claimArgs = append(claimArgs, j.q.id, j.in.IdempotencyKey, string(answer), j.now)
+		claimRows = append(claimRows, fmt.Sprintf("($%d, $%d, $%d, %s, %s)", n+1, n+2, n+3, castTime(tx, fmt.Sprintf("$%d", n+4)), castTime(tx, fmt.Sprintf("$%d", n+5))))
+		claimArgs = append(claimArgs, j.q.id, j.in.IdempotencyKey, string(answer), j.now, j.now.Add(-24*time.Hour))
 	}
-	// First round trip: the claims, the prices and listings as this
-	// transaction sees them, the stock rows (locked) and a chain of the
-	// audit trail. None depends on another's answer.
+	// First round trip: the claims (each guarded against a used quote and
+	// against its key used for another quote), the prices and listings as
+	// this transaction sees them, the catalogue's stamp, the stock rows
+	// (locked) and a chain of the audit trail. None depends on another's
+	// answer.
 	got := map[string]bool{}
 	var orders []QuoteOrder
 	var skus []string
@@ -201,11 +212,13 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 		}
 	}
 	cur := map[string]skuNow{}
+	var stamp int64
 	plan := s.stock.PlanBatch(tx, skus)
 	err := tx.Pipeline(ctx,
-		db.Step{SQL: `WITH v (id, idempotency_key, answer, at) AS (VALUES ` + strings.Join(claimRows, ", ") + `)
+		db.Step{SQL: `WITH v (id, idempotency_key, answer, at, since) AS (VALUES ` + strings.Join(claimRows, ", ") + `)
 		UPDATE checkout_quotes SET used_at = v.at, idempotency_key = v.idempotency_key, answer = v.answer FROM v
-		WHERE checkout_quotes.id = v.id AND checkout_quotes.used_at IS NULL RETURNING checkout_quotes.id`, Args: claimArgs,
+		WHERE checkout_quotes.id = v.id AND checkout_quotes.used_at IS NULL AND ` + keyFreeSQL("checkout_quotes", "v.idempotency_key", "v.since") + `
+		RETURNING checkout_quotes.id`, Args: claimArgs,
 			Row: func(scan func(...any) error) error {
 				var id string
 				if err := scan(&id); err != nil {
@@ -215,20 +228,28 @@ func (s *Service) placeBatchTx(ctx context.Context, tx *db.Tx, jobs []*placeJob)
 				return nil
 			}},
 		currentStep(orders, cur),
+		s.catalog.StampStep(&stamp),
 		plan.Read(),
 		s.trail.LockStep(tx, "order", jobs[0].built[0].id))
 	if err != nil {
 		return fmt.Errorf("order: batch: %w", err)
 	}
-	// Decide, in arrival order: a quote claimed by another request first
-	// is placed alone afterwards; changed prices expire a checkout; then
-	// the stock serves the rest whole or not at all.
+	s.catalog.SeenStamp(stamp)
+	// Decide, in arrival order: a quote claimed by another request first,
+	// or checked by the catalogue before a change to it, is placed alone
+	// afterwards; changed prices expire a checkout; then the stock serves
+	// the rest whole or not at all.
 	var undo []string // claims to give back: the checkout was refused
 	var claims []inventory.Claim
 	var reserving []*placeJob
 	for _, j := range jobs {
 		if !got[j.q.id] {
 			j.out, j.alone = nil, true
+			continue
+		}
+		if j.stamp != stamp {
+			j.out, j.alone = nil, true
+			undo = append(undo, j.q.id)
 			continue
 		}
 		if mine := staleLines(j.q.body.Orders, cur); len(mine) > 0 {

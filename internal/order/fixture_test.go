@@ -24,12 +24,13 @@ import (
 // tests control prices and listings directly; the real catalogue's rules
 // are tested in its own package and end to end in httpapi.
 type fakeCatalog struct {
-	mu   sync.Mutex
-	skus map[string]*catalog.SKUInfo
-	off  map[string]bool
+	mu    sync.Mutex
+	skus  map[string]*catalog.SKUInfo
+	off   map[string]bool
+	stamp int64 // what the real catalogue's stamp would be (tests raise it)
 }
 
-func (f *fakeCatalog) PurchasableMany(ctx context.Context, _ db.Querier, skuIDs []string, now time.Time) (map[string]*catalog.SKUInfo, map[string]error, error) {
+func (f *fakeCatalog) CheckPurchasable(ctx context.Context, _ db.Querier, skuIDs []string, now time.Time, _ bool) (catalog.Check, error) {
 	infos, errs := map[string]*catalog.SKUInfo{}, map[string]error{}
 	for _, sku := range skuIDs {
 		info, err := f.Purchasable(ctx, sku, now)
@@ -39,8 +40,19 @@ func (f *fakeCatalog) PurchasableMany(ctx context.Context, _ db.Querier, skuIDs 
 		}
 		infos[sku] = info
 	}
-	return infos, errs, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return catalog.Check{Infos: infos, Errs: errs, Stamp: f.stamp}, nil
 }
+
+// The fake's answers are always read afresh, under the stamp the test set.
+func (f *fakeCatalog) StampStep(dst *int64) db.Step {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return db.Step{SQL: `SELECT CAST($1 AS BIGINT)`, Args: []any{f.stamp}, Row: func(scan func(...any) error) error { return scan(dst) }}
+}
+
+func (f *fakeCatalog) SeenStamp(int64) {}
 
 func (f *fakeCatalog) Purchasable(_ context.Context, skuID string, _ time.Time) (*catalog.SKUInfo, error) {
 	f.mu.Lock()

@@ -26,7 +26,14 @@ import (
 // bought now, at what price, from whom.
 type Catalog interface {
 	Purchasable(ctx context.Context, skuID string, now time.Time) (*catalog.SKUInfo, error)
-	PurchasableMany(ctx context.Context, q db.Querier, skuIDs []string, now time.Time) (map[string]*catalog.SKUInfo, map[string]error, error)
+	// CheckPurchasable is the catalogue's word on several SKUs, with the
+	// stamp it holds under; cached lets it answer from memory.
+	CheckPurchasable(ctx context.Context, q db.Querier, skuIDs []string, now time.Time, cached bool) (catalog.Check, error)
+	// StampStep reads the catalogue's stamp in a transaction's pipeline;
+	// SeenStamp reports one read by a transaction that wrote no catalogue
+	// table.
+	StampStep(dst *int64) db.Step
+	SeenStamp(stamp int64)
 }
 
 // Stock moves an order's stock inside the order's own transaction.
@@ -90,6 +97,7 @@ type Service struct {
 	listeners []Listener
 	batch     batcher
 	serials   serialPool
+	quotes    heldQuotes
 }
 
 // NewService builds the order service with the standard windows: quotes 15

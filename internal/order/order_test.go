@@ -639,3 +639,94 @@ func TestBatchReservationGuard(t *testing.T) {
 		}
 	})
 }
+
+// A checkout checked by the catalogue before a change to what the check
+// reads (a seller's licence, a listing) is not placed on that word: the
+// batch sees the catalogue's stamp moved and hands it back, and placed
+// alone it is checked again in its transaction.
+func TestBatchAsksAgainAfterCatalogueChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		g := b.sku(b.sellerB, 700, 5, true)
+		h := b.sku(b.sellerA, 300, 5, true)
+		erin, frank := b.consumerCtx(b.account("erin@example.cn")), b.consumerCtx(b.account("frank@example.cn"))
+		qErin, err := b.svc.QuoteCheckout(erin, []order.Item{{SKUID: g, Quantity: 1}}, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qFrank, err := b.svc.QuoteCheckout(frank, []order.Item{{SKUID: h, Quantity: 1}}, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, errs, alone := b.svc.PlaceTogether([]context.Context{erin, frank}, []order.PlaceInput{
+			{QuoteID: qErin.ID, AcceptTerms: true, IdempotencyKey: "ke"},
+			{QuoteID: qFrank.ID, AcceptTerms: true, IdempotencyKey: "kf"},
+		}, func() {
+			// g's seller loses the right to sell it; nothing the batch's
+			// own re-reading of prices and listings would see.
+			b.cat.mu.Lock()
+			b.cat.off[g] = true
+			b.cat.stamp++
+			b.cat.mu.Unlock()
+		})
+		if alone != 2 {
+			t.Fatalf("%d checkouts handed back, want both", alone)
+		}
+		if codeOf(errs[0]) != problem.QuoteExpired {
+			t.Fatalf("erin: %v", errs[0])
+		}
+		if errs[1] != nil || len(outs[1]) != 1 {
+			t.Fatalf("frank: %v %v", outs[1], errs[1])
+		}
+		if n := b.count(`SELECT COUNT(*) FROM orders`); n != 1 || b.available(g) != 5 || b.available(h) != 4 {
+			t.Fatalf("%d orders, g %d h %d available", n, b.available(g), b.available(h))
+		}
+		if n := b.count(`SELECT COUNT(*) FROM checkout_quotes WHERE id = $1 AND used_at IS NULL`, qErin.ID); n != 1 {
+			t.Fatal("erin's quote was used up")
+		}
+	})
+}
+
+// A quote is placed from memory when this process issued it, so the
+// checks that need its stored state — used already, or its key used with
+// another quote — are the claim's, and answer as they did.
+func TestHeldQuoteKeyAndReplay(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		sku := b.sku(b.sellerA, 1000, 5, true)
+		quote := func() string {
+			t.Helper()
+			q, err := b.svc.QuoteCheckout(b.alice, []order.Item{{SKUID: sku, Quantity: 1}}, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return q.ID
+		}
+		q1, q2 := quote(), quote()
+		first, err := b.svc.Place(b.alice, order.PlaceInput{QuoteID: q1, AcceptTerms: true, IdempotencyKey: "kk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same key with the other quote: refused, q2 left unused.
+		if _, err := b.svc.Place(b.alice, order.PlaceInput{QuoteID: q2, AcceptTerms: true, IdempotencyKey: "kk"}); codeOf(err) != problem.IdempotencyKeyReused {
+			t.Fatalf("key reused: %v", err)
+		}
+		if n := b.count(`SELECT COUNT(*) FROM checkout_quotes WHERE id = $1 AND used_at IS NULL`, q2); n != 1 {
+			t.Fatal("q2 used by a refused checkout")
+		}
+		// A replay of the first answers it again; another key on q1 is refused.
+		again, err := b.svc.Place(b.alice, order.PlaceInput{QuoteID: q1, AcceptTerms: true, IdempotencyKey: "kk"})
+		if err != nil || len(again) != 1 || again[0].ID != first[0].ID {
+			t.Fatalf("replay: %v %v", again, err)
+		}
+		if _, err := b.svc.Place(b.alice, order.PlaceInput{QuoteID: q1, AcceptTerms: true, IdempotencyKey: "other"}); codeOf(err) != problem.QuoteExpired {
+			t.Fatalf("used quote, other key: %v", err)
+		}
+		if _, err := b.svc.Place(b.alice, order.PlaceInput{QuoteID: q2, AcceptTerms: true, IdempotencyKey: "kk2"}); err != nil {
+			t.Fatalf("q2 with its own key: %v", err)
+		}
+		if n := b.count(`SELECT COUNT(*) FROM orders`); n != 2 || b.available(sku) != 3 {
+			t.Fatalf("%d orders, %d available", n, b.available(sku))
+		}
+	})
+}

@@ -155,9 +155,16 @@ func (s *Service) prepare(ctx context.Context, in PlaceInput) (*placeJob, []Plac
 	// writes. Inside it, the claim of the quote and one query re-reading
 	// prices and listing versions close the gap.
 	now := s.clock.Now().UTC()
-	q, err := s.loadQuote(ctx, s.db.Reader(ctx), in.QuoteID, in.IdempotencyKey, now.Add(-24*time.Hour))
-	if err != nil {
-		return nil, nil, err
+	// A quote this process issued is held in memory (held.go): whether it
+	// was used meanwhile, or its key used for another quote, the claim
+	// decides; a checkout the claim refuses is placed alone, which reads
+	// the quote and answers as below.
+	q := s.quotes.get(in.QuoteID)
+	if q == nil || db.TxFrom(ctx) != nil {
+		var err error
+		if q, err = s.loadQuote(ctx, s.db.Reader(ctx), in.QuoteID, in.IdempotencyKey, now.Add(-24*time.Hour)); err != nil {
+			return nil, nil, err
+		}
 	}
 	if q.accountID != p.AccountID {
 		return nil, nil, problem.NotFoundError()
@@ -184,11 +191,11 @@ func (s *Service) prepare(ctx context.Context, in PlaceInput) (*placeJob, []Plac
 	// The catalogue's word on every line (price, listing, the seller's
 	// licences, R-5.4-8), in one read; the placing transaction re-reads
 	// prices and listing versions.
-	infos, err := s.recheck(ctx, s.db.Reader(ctx), q.body.Orders, now)
+	infos, stamp, err := s.recheck(ctx, s.db.Reader(ctx), q.body.Orders, now, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	job := &placeJob{ctx: ctx, in: in, account: p.AccountID, q: q, terms: terms, now: now, infos: infos, done: make(chan struct{})}
+	job := &placeJob{ctx: ctx, in: in, account: p.AccountID, q: q, terms: terms, now: now, infos: infos, stamp: stamp, done: make(chan struct{})}
 	if s.db.Dialect() == db.Postgres {
 		// Numbers come from a sequence (gaps where a checkout is refused,
 		// as with any sequence), so the orders are built here, off the
@@ -213,7 +220,31 @@ func (s *Service) placeAlone(ctx context.Context, job *placeJob) ([]Placed, erro
 	var out []Placed
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
 		out = nil
+		// The catalogue's word was given under a stamp; if the stamp moved
+		// since, it is asked again here, in the transaction.
+		var stamp int64
+		if err := tx.Pipeline(ctx, s.catalog.StampStep(&stamp)); err != nil {
+			return fmt.Errorf("order: catalogue stamp: %w", err)
+		}
 		built, answer := job.pre, job.answer
+		if stamp != job.stamp {
+			infos, _, err := s.recheck(ctx, tx, q.body.Orders, job.now, false)
+			if err != nil {
+				return err
+			}
+			j := *job
+			j.infos = infos
+			if built != nil {
+				serials := make([]int64, len(built))
+				for i, o := range built {
+					serials[i] = o.serial
+				}
+				if built, answer, err = s.buildAll(&j, serials); err != nil {
+					return err
+				}
+			}
+			job = &j
+		}
 		if built == nil {
 			// SQLite's single writer already serialises checkouts.
 			var last int64
@@ -236,21 +267,27 @@ func (s *Service) placeAlone(ctx context.Context, job *placeJob) ([]Placed, erro
 		// requests racing with one quote place it once.
 		// The first answer is kept with the key: a replay returns it
 		// exactly and nothing is written twice.
-		res, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = $1, idempotency_key = $2, answer = $3 WHERE id = $4 AND used_at IS NULL`,
-			job.now, in.IdempotencyKey, string(answer), q.id)
+		res, err := tx.ExecContext(ctx, `UPDATE checkout_quotes SET used_at = $1, idempotency_key = $2, answer = $3 WHERE id = $4 AND used_at IS NULL
+			AND `+keyFreeSQL("checkout_quotes", "$2", "$5"), job.now, in.IdempotencyKey, string(answer), q.id, job.now.Add(-24*time.Hour))
 		if err != nil {
 			return fmt.Errorf("order: claim quote: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			var key string
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(idempotency_key, '') FROM checkout_quotes WHERE id = $1`, q.id).Scan(&key); err != nil {
+			// Used already, or the key went to another quote: the quote as
+			// it stands says which.
+			now, err := s.loadQuote(ctx, tx, q.id, in.IdempotencyKey, job.now.Add(-24*time.Hour))
+			if err != nil {
 				return err
 			}
-			if key == in.IdempotencyKey {
+			switch {
+			case now.used && now.key == in.IdempotencyKey:
 				out, err = s.answerOf(ctx, tx, q.id)
 				return err
+			case now.used:
+				return quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
+			default:
+				return problem.New(problem.IdempotencyKeyReused, i18n.T("该幂等键已用于内容不同的请求", "This Idempotency-Key was used with a different request"))
 			}
-			return quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
 		}
 		if err := unchangedTx(ctx, tx, q.body.Orders); err != nil {
 			return err
@@ -275,7 +312,17 @@ func (s *Service) placeAlone(ctx context.Context, job *placeJob) ([]Placed, erro
 	if err != nil {
 		return nil, err
 	}
+	s.quotes.drop(q.id)
 	return out, nil
+}
+
+// keyFreeSQL is the claim's guard against an Idempotency-Key already used
+// with another quote of the same account since the time in param since:
+// the same key with another body is refused, as for every creating
+// request. quotes names the row being claimed.
+func keyFreeSQL(quotes, key, since string) string {
+	return `NOT EXISTS (SELECT 1 FROM checkout_quotes o WHERE o.account_id = ` + quotes + `.account_id
+		AND o.idempotency_key = ` + key + ` AND o.id <> ` + quotes + `.id AND o.used_at > ` + since + `)`
 }
 
 // unchangedTx re-reads, inside the placing transaction, the price, listing
@@ -357,25 +404,27 @@ func errChanged(skuIDs []string) error {
 	return problem.New(problem.QuoteExpired, i18n.T("部分商品的价格或信息在确认后发生了变化，请重新确认订单", "A price or listing changed after you confirmed; please confirm again")).With("sku_ids", skuIDs)
 }
 
-// recheck reads every line's SKU again, in one query: a price, listing
-// version, seller or sale status (licences included) that changed since
-// the quote expires it. q is the transaction when the caller is in one.
-func (s *Service) recheck(ctx context.Context, q db.Querier, orders []QuoteOrder, now time.Time) ([][]*catalog.SKUInfo, error) {
+// recheck asks the catalogue about every line's SKU, in one query or from
+// what it holds (cached): a price, listing version, seller or sale status
+// (licences included) that changed since the quote expires it. q is the
+// transaction when the caller is in one. The stamp is the catalogue's
+// (catalog.Check).
+func (s *Service) recheck(ctx context.Context, q db.Querier, orders []QuoteOrder, now time.Time, cached bool) ([][]*catalog.SKUInfo, int64, error) {
 	var skus []string
 	for _, qo := range orders {
 		for _, l := range qo.Lines {
 			skus = append(skus, l.SKUID)
 		}
 	}
-	found, errs, err := s.catalog.PurchasableMany(ctx, q, skus, now)
+	c, err := s.catalog.CheckPurchasable(ctx, q, skus, now, cached)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	infos, changed := matchQuote(orders, found, errs)
+	infos, changed := matchQuote(orders, c.Infos, c.Errs)
 	if len(changed) > 0 {
-		return nil, errChanged(changed)
+		return nil, 0, errChanged(changed)
 	}
-	return infos, nil
+	return infos, c.Stamp, nil
 }
 
 // matchQuote holds each quoted line against what the catalogue says now.

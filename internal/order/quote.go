@@ -301,6 +301,13 @@ func (s *Service) QuoteCheckout(ctx context.Context, items []Item, addr Address)
 	if err != nil {
 		return nil, err
 	}
+	// Placing it will not need to read it back (held.go). It is held as
+	// the database gives it back (decoded from the same bytes), so a held
+	// and a read quote place identical contracts.
+	held := &quoteRow{id: q.ID, accountID: p.AccountID, termsVersion: terms.Version, expiresAt: q.ExpiresAt}
+	if json.Unmarshal(body, &held.body) == nil && json.Unmarshal(addrJSON, &held.addr) == nil {
+		s.quotes.hold(held, now)
+	}
 	return q, nil
 }
 

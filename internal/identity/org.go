@@ -103,6 +103,7 @@ func (s *Service) GrantRoleTx(ctx context.Context, tx *db.Tx, orgID, accountID s
 		}
 	}
 	a := audit.ActorFrom(ctx)
+	s.forgetHeldAfter(tx)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (organization_id, account_id, role, created_at, created_by) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (organization_id, account_id, role) DO NOTHING`, orgID, accountID, string(role), s.clock.Now(), a.AccountID); err != nil {
 		return fmt.Errorf("identity: grant role: %w", err)
@@ -116,6 +117,7 @@ func (s *Service) GrantRoleTx(ctx context.Context, tx *db.Tx, orgID, accountID s
 // every request (R-6.2-1). A staff account leaving the platform also loses
 // its sessions (R-5.2-2).
 func (s *Service) RevokeRoleTx(ctx context.Context, tx *db.Tx, orgID, accountID string, role Role) error {
+	s.forgetHeldAfter(tx)
 	res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE organization_id = $1 AND account_id = $2 AND role = $3`, orgID, accountID, string(role))
 	if err != nil {
 		return err
@@ -205,6 +207,7 @@ func (s *Service) CreateOperator(ctx context.Context, login, password, displayNa
 			if err != nil {
 				return err
 			}
+			s.forgetHeldAfter(tx)
 			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET totp_secret_enc = $1, totp_enabled = $2 WHERE id = $3`, enc, true, out.AccountID); err != nil {
 				return err
 			}

@@ -47,6 +47,7 @@ type Service struct {
 	keys  *fieldcrypt.Keyring
 	trail *audit.Trail
 	cfg   Config
+	held  heldSessions // consumers' sessions answered from memory (held.go)
 }
 
 // NewService returns the identity service.

@@ -71,15 +71,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		return nil, ErrUnauthenticated
 	}
 	hash := credential.HashToken(token)
+	start := s.clock.Now()
+	if p, ok := s.held.lookup(hash, start); ok {
+		return p, nil
+	}
 	var p Principal
 	var idle int
 	var lastSeen, expires time.Time
 	var revoked sql.NullTime
 	var status, totpEnabled = "", false
+	var stamp int64
 	// One round trip: the session, its account and the account's
 	// memberships (one row each; none for a consumer).
 	rows, err := s.db.Query(ctx, `SELECT s.id, s.account_id, s.kind, s.csrf_token, s.idle_seconds, s.last_seen_at, s.expires_at, s.revoked_at,
-		a.display_name, a.status, a.totp_enabled, m.organization_id, o.name, o.kind, m.role, o.require_mfa
+		a.display_name, a.status, a.totp_enabled, m.organization_id, o.name, o.kind, m.role, o.require_mfa,
+		(SELECT version FROM auth_versions WHERE name = 'sessions')
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
 		LEFT JOIN memberships m ON m.account_id = s.account_id LEFT JOIN organizations o ON o.id = m.organization_id
 		WHERE s.token_hash = $1 ORDER BY o.kind, o.name, m.role`, hash)
@@ -91,7 +97,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		var orgID, orgName, orgKind, role sql.NullString
 		var requireMFA sql.NullBool
 		if err := rows.Scan(&p.SessionID, &p.AccountID, &p.SessionKind, &p.CSRFToken, &idle, &lastSeen, &expires, &revoked, &p.DisplayName, &status, &totpEnabled,
-			&orgID, &orgName, &orgKind, &role, &requireMFA); err != nil {
+			&orgID, &orgName, &orgKind, &role, &requireMFA, &stamp); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("identity: authenticate: %w", err)
 		}
@@ -124,8 +130,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		if _, err := s.db.WritePool().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, now, p.SessionID); err != nil {
 			return nil, fmt.Errorf("identity: touch session: %w", err)
 		}
+		lastSeen = now
 	}
 	p.MFAEnrolmentRequired = mfaRequired(p.Memberships) && !totpEnabled
+	// Every read refreshes the version held; a consumer's session is held
+	// (held.go).
+	var e *heldSession
+	if p.IsConsumer() && idle == 0 && !p.MFAEnrolmentRequired {
+		e = &heldSession{p: p, expires: expires, lastSeen: lastSeen}
+	}
+	s.held.keep(hash, e, stamp, start)
 	return &p, nil
 }
 
@@ -138,6 +152,7 @@ func (s *Service) revokeSession(ctx context.Context, sessionID, accountID, reaso
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
+		s.forgetHeldAfter(tx)
 		return s.trail.RecordTx(ctx, tx, audit.Event{Action: "session.end", ObjectType: "session", ObjectID: sessionID,
 			Details: map[string]any{"reason": reason, "account_id": accountID}})
 	})
@@ -156,6 +171,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 func (s *Service) RevokeAllSessionsTx(ctx context.Context, tx *db.Tx, accountID, reason string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1, revoke_reason = $2 WHERE account_id = $3 AND revoked_at IS NULL`,
 		s.clock.Now(), reason, accountID)
+	s.forgetHeldAfter(tx)
 	return err
 }
 

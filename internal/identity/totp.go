@@ -78,6 +78,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) error {
 		return problem.Invalid(problem.Field("code", i18n.T("验证码不正确，请核对手机时间后重试", "Wrong code; check your phone's clock and try again")))
 	}
 	return s.db.InTx(ctx, func(ctx context.Context, tx *db.Tx) error {
+		s.forgetHeldAfter(tx)
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET totp_enabled = $1, totp_last_counter = $2, updated_at = $3 WHERE id = $4`,
 			true, counter, s.clock.Now(), a.ID); err != nil {
 			return err

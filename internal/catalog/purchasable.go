@@ -39,23 +39,14 @@ type SKUInfo struct {
 // dates are read on this call, so a lapsed licence stops sales at once.
 // It does not look at stock; reserving stock is the inventory's job.
 func (s *Service) Purchasable(ctx context.Context, skuID string, now time.Time) (*SKUInfo, error) {
-	infos, errs, err := s.PurchasableMany(ctx, s.db.Reader(ctx), []string{skuID}, now)
+	c, err := s.CheckPurchasable(ctx, s.db.Reader(ctx), []string{skuID}, now, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := errs[skuID]; err != nil {
+	if err := c.Errs[skuID]; err != nil {
 		return nil, err
 	}
-	return infos[skuID], nil
-}
-
-// PurchasableMany is Purchasable for several SKUs at once, read through q
-// (a transaction, when the caller is in one) in one statement: the SKUs,
-// their sellers' standing (R-5.4-8) and the version of the category tree
-// held in memory. Each SKU gets its info or its error.
-func (s *Service) PurchasableMany(ctx context.Context, q db.Querier, skuIDs []string, now time.Time) (map[string]*SKUInfo, map[string]error, error) {
-	c, err := s.CheckPurchasable(ctx, q, skuIDs, now, false)
-	return c.Infos, c.Errs, err
+	return c.Infos[skuID], nil
 }
 
 // Check is the catalogue's word on several SKUs and the stamp it holds
@@ -80,7 +71,10 @@ func (s *Service) StampStep(dst *int64) db.Step {
 	return db.Step{SQL: `SELECT ` + stampSQL, Row: func(scan func(...any) error) error { return scan(dst) }}
 }
 
-// CheckPurchasable is PurchasableMany with the stamp of its answer. With
+// CheckPurchasable is Purchasable for several SKUs at once, read through q
+// (a transaction, when the caller is in one) in one statement — the SKUs,
+// their sellers' standing (R-5.4-8), the version of the category tree held
+// in memory and the stamp — each SKU with its info or its error. With
 // cached, and outside a transaction, it answers from the SKUs this process
 // found purchasable under the newest stamp it has seen, on the same
 // Beijing day, when it holds every one of them — no round trip. The
@@ -122,8 +116,8 @@ func (s *Service) checkPurchasable(ctx context.Context, q db.Querier, skuIDs []s
 	if len(args) == 1 {
 		return Check{Infos: infos, Errs: errs}, nil
 	}
-	// The stamp comes first and in the same statement as the rows, so the
-	// rows are never older than it.
+	// The stamp is read in the same statement as the rows, so the rows
+	// are never older than it.
 	rows, err := q.QueryContext(ctx, `SELECT s.id, s.code, s.attributes, s.price_fen, s.reference_price_fen, p.id, p.version, p.title,
 		p.category_id, p.status, p.organization_id, o.name, (SELECT version FROM catalog_versions WHERE name = 'categories'), `+stampSQL+`,
 		`+s.orgs.TradeBlockersSQL("p.organization_id", 1)+`

@@ -13,13 +13,15 @@ import (
 // transaction; a quote this process does not hold (issued by another
 // process, or dropped) is read from the database as before.
 type heldQuotes struct {
-	mu sync.Mutex
-	m  map[string]*quoteRow
+	mu    sync.Mutex
+	m     map[string]*quoteRow
+	swept time.Time // when expired quotes were last dropped
 }
 
 // heldQuotesMax bounds the memory held (a quote of a few lines is about a
-// kilobyte): past it, expired quotes are dropped, and if none has expired
-// the new quote is simply not held.
+// kilobyte): past it, expired quotes are dropped (at most once a second,
+// so a full map does not cost every new quote a scan), and if none has
+// expired the new quote is simply not held.
 const heldQuotesMax = 20000
 
 // hold keeps an issued quote.
@@ -29,15 +31,16 @@ func (h *heldQuotes) hold(q *quoteRow, now time.Time) {
 	if h.m == nil {
 		h.m = map[string]*quoteRow{}
 	}
-	if len(h.m) >= heldQuotesMax {
+	if len(h.m) >= heldQuotesMax && now.Sub(h.swept) >= time.Second {
+		h.swept = now
 		for id, o := range h.m {
 			if !now.Before(o.expiresAt) {
 				delete(h.m, id)
 			}
 		}
-		if len(h.m) >= heldQuotesMax {
-			return
-		}
+	}
+	if len(h.m) >= heldQuotesMax {
+		return
 	}
 	h.m[q.id] = q
 }

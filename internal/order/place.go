@@ -158,9 +158,9 @@ func (s *Service) prepare(ctx context.Context, in PlaceInput) (*placeJob, []Plac
 	// A quote this process issued is held in memory (held.go): whether it
 	// was used meanwhile, or its key used for another quote, the claim
 	// decides; a checkout the claim refuses is placed alone, which reads
-	// the quote and answers as below.
+	// the quote and answers with taken.
 	q := s.quotes.get(in.QuoteID)
-	if q == nil || db.TxFrom(ctx) != nil {
+	if q == nil {
 		var err error
 		if q, err = s.loadQuote(ctx, s.db.Reader(ctx), in.QuoteID, in.IdempotencyKey, now.Add(-24*time.Hour)); err != nil {
 			return nil, nil, err
@@ -169,17 +169,8 @@ func (s *Service) prepare(ctx context.Context, in PlaceInput) (*placeJob, []Plac
 	if q.accountID != p.AccountID {
 		return nil, nil, problem.NotFoundError()
 	}
-	if q.used {
-		if q.key == in.IdempotencyKey {
-			out, err := s.answerOf(ctx, s.db.Reader(ctx), q.id)
-			return nil, out, err
-		}
-		return nil, nil, quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
-	}
-	// The same key with another body (another quote) within 24 hours is
-	// refused, as for every other creating request.
-	if q.keyReused > 0 {
-		return nil, nil, problem.New(problem.IdempotencyKeyReused, i18n.T("该幂等键已用于内容不同的请求", "This Idempotency-Key was used with a different request"))
+	if out, done, err := s.taken(ctx, s.db.Reader(ctx), q, in.IdempotencyKey); done {
+		return nil, out, err
 	}
 	if !now.Before(q.expiresAt) {
 		return nil, nil, quoteExpired("确认单已超过 15 分钟有效期，请重新确认订单", "The confirmation is older than 15 minutes; please confirm again")
@@ -279,15 +270,12 @@ func (s *Service) placeAlone(ctx context.Context, job *placeJob) ([]Placed, erro
 			if err != nil {
 				return err
 			}
-			switch {
-			case now.used && now.key == in.IdempotencyKey:
-				out, err = s.answerOf(ctx, tx, q.id)
-				return err
-			case now.used:
-				return quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
-			default:
-				return problem.New(problem.IdempotencyKeyReused, i18n.T("该幂等键已用于内容不同的请求", "This Idempotency-Key was used with a different request"))
+			var done bool
+			if out, done, err = s.taken(ctx, tx, now, in.IdempotencyKey); !done {
+				// A claim given back between the UPDATE and this read.
+				err = quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
 			}
+			return err
 		}
 		if err := unchangedTx(ctx, tx, q.body.Orders); err != nil {
 			return err
@@ -314,6 +302,24 @@ func (s *Service) placeAlone(ctx context.Context, job *placeJob) ([]Placed, erro
 	}
 	s.quotes.drop(q.id)
 	return out, nil
+}
+
+// taken answers a quote, as read from the database, that can no longer be
+// placed under key: used with that key (a replay gets the first answer),
+// used with another, or key already used with another quote of the
+// account within 24 hours — the same key with another body is refused, as
+// for every creating request. done is false when none holds.
+func (s *Service) taken(ctx context.Context, q db.Querier, r *quoteRow, key string) (out []Placed, done bool, err error) {
+	switch {
+	case r.used && r.key == key:
+		out, err = s.answerOf(ctx, q, r.id)
+		return out, true, err
+	case r.used:
+		return nil, true, quoteExpired("该确认单已提交过订单", "This confirmation has already been used to place orders")
+	case r.keyReused > 0:
+		return nil, true, problem.New(problem.IdempotencyKeyReused, i18n.T("该幂等键已用于内容不同的请求", "This Idempotency-Key was used with a different request"))
+	}
+	return nil, false, nil
 }
 
 // keyFreeSQL is the claim's guard against an Idempotency-Key already used
